@@ -1,0 +1,73 @@
+# The README's two commands, `make book` and `make test`, do all set-up themselves.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+JB       := $(VENV)/bin/jupyter-book
+ENV_OK   := $(VENV)/.env-ready
+VENDORED := _vendor/.vendored
+HTML     := _build/html
+PORT     ?= 8000
+
+.PHONY: help env vendor book serve test test-unit test-notebooks test-build test-browser \
+        student sync-colab benchmarks clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(ENV_OK): requirements.txt requirements-dev.txt pyproject.toml scripts/setup-env.sh
+	VENV=$(VENV) bash scripts/setup-env.sh
+	touch $@
+
+env: $(ENV_OK)  ## create .venv/ and install everything (torch 2.13.0 CPU first)
+
+$(VENDORED): scripts/vendor-web-assets.sh
+	bash scripts/vendor-web-assets.sh _vendor
+
+vendor: $(VENDORED)  ## vendor MathJax, require.js and the widget manager from npm
+
+book: env vendor  ## build the HTML book, executing every notebook, warnings as errors
+	$(JB) build . --all -W -n --keep-going
+	@echo
+	@echo "The book is at $(CURDIR)/$(HTML)/index.html  (make serve: http://127.0.0.1:$(PORT)/)"
+
+serve:  ## serve the built book on http://127.0.0.1:$(PORT)/
+	@test -f $(HTML)/index.html || $(MAKE) book
+	@echo "serving $(HTML) on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
+
+test: env vendor  ## run the whole test suite (unit, notebooks, clean build, browser)
+	@browser=$$(bash scripts/ensure-chromium.sh) && \
+	$(MAKE) --no-print-directory test-unit test-notebooks test-build && \
+	if [[ "$$browser" == skip ]]; then \
+	  echo "BROWSER TESTS SKIPPED: LSTM_EDU_SKIP_BROWSER=1 was set"; \
+	else \
+	  LSTM_EDU_CHROMIUM=$$browser $(MAKE) --no-print-directory test-browser; \
+	fi
+
+test-unit: env  ## pytest unit tests of lstm_edu
+	$(PY) -m pytest -m "not notebooks and not browser" -q
+
+test-notebooks: env  ## execute every chapter notebook top to bottom
+	$(PY) -m pytest -m notebooks -q
+
+test-build: env vendor  ## clean book build from an empty _build, -W -n --keep-going
+	rm -rf _build
+	$(JB) build . -W -n --keep-going
+
+test-browser: env  ## browser tests of the built HTML (headless Debian chromium)
+	$(PY) -m pytest -m browser -q
+
+student: env  ## write the student and instructor editions into _build/
+	$(PY) -m lstm_edu.classroom --notebooks notebooks --out _build
+
+sync-colab: env  ## regenerate the hidden Colab set-up cell of every notebook
+	$(PY) scripts/sync_colab_cells.py
+
+clean:  ## remove the built book
+	rm -rf _build
+
+distclean: clean  ## also remove the environment and vendored assets
+	rm -rf $(VENV) _vendor

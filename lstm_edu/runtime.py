@@ -1,0 +1,80 @@
+"""Reproducibility and hardware helpers shared by every chapter."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import numpy as np
+
+#: Name of the book's one switch between quick demonstrations and full-size runs.
+FULL_SIZE_ENV = "LSTM_EDU_FULL"
+
+
+def full_size() -> bool:
+    """Whether heavy experiments should run at full size.
+
+    True when the environment variable ``LSTM_EDU_FULL`` is ``1`` (or ``true``/``yes``),
+    or, unless it is explicitly ``0``, when a CUDA GPU is present.  The book build on a
+    CPU therefore runs the quick versions; Colab with a GPU runs the full ones.
+    """
+    value = os.environ.get(FULL_SIZE_ENV, "").strip().lower()
+    if value in {"1", "true", "yes"}:
+        return True
+    if value in {"0", "false", "no"}:
+        return False
+    if value:
+        raise ValueError(f"{FULL_SIZE_ENV}={value!r} is not understood; use 1 or 0")
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def seed_everything(seed: int) -> np.random.Generator:
+    """Seed Python's ``random``, numpy's global generator and torch (CPU and CUDA).
+
+    Returns a fresh ``numpy.random.Generator`` seeded with ``seed`` so that new
+    code can use the recommended generator API.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+    if not 0 <= int(seed) < 2**32:
+        raise ValueError(f"seed must be in [0, 2**32), got {seed}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed)
+    try:
+        import torch
+    except ImportError:  # the numpy chapters work without torch
+        pass
+    else:
+        torch.manual_seed(seed)  # also seeds every CUDA device
+    return np.random.default_rng(seed)
+
+
+def get_device(prefer: str = "auto"):
+    """Choose a torch device: CUDA if present, then Apple's MPS, then the CPU.
+
+    ``prefer`` may be ``"auto"`` or an explicit ``"cuda"``, ``"mps"`` or ``"cpu"``;
+    asking for an accelerator that is not available raises a clear error instead
+    of silently falling back.
+    """
+    import torch
+
+    choice = str(prefer).lower()
+    if choice not in {"auto", "cuda", "mps", "cpu"}:
+        raise ValueError(f"unknown device {prefer!r}; choose 'auto', 'cuda', 'mps' or 'cpu'")
+    mps_ok = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+    if choice == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if mps_ok:
+            return torch.device("mps")
+        return torch.device("cpu")
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device 'cuda' was requested but torch sees no CUDA GPU; use 'auto' or 'cpu'")
+    if choice == "mps" and not mps_ok:
+        raise RuntimeError("device 'mps' was requested but this machine has no Apple MPS backend; use 'auto' or 'cpu'")
+    return torch.device(choice)

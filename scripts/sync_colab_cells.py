@@ -61,10 +61,10 @@ def sync(notebook: Path, source: str) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
-                        help="notebooks to update (default: notebooks/*.ipynb)")
+                        help="notebooks to update (default: notebooks/*.ipynb and book/*.ipynb)")
     args = parser.parse_args(argv)
     source = setup_cell_source(repository_url())
-    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = args.notebooks or sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "book").glob("*.ipynb"))
     for path in paths:
         if sync(path, source):
             print(f"updated {path}")

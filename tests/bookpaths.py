@@ -27,5 +27,10 @@ def toc_files() -> list[str]:
 
 
 def chapter_notebooks() -> list[Path]:
-    """The committed chapter notebooks."""
+    """The committed chapter notebooks (``notebooks/*.ipynb``)."""
     return sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def all_notebooks() -> list[Path]:
+    """Every committed notebook: the chapters and notebook pages in ``book/`` (appendices)."""
+    return chapter_notebooks() + sorted((ROOT / "book").glob("*.ipynb"))

@@ -14,10 +14,10 @@ import pytest
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from bookpaths import chapter_notebooks
+from bookpaths import all_notebooks
 
 pytestmark = pytest.mark.notebooks
-NOTEBOOKS = chapter_notebooks()
+NOTEBOOKS = all_notebooks()
 
 
 def execute(path, timeout=900):

@@ -32,7 +32,8 @@ def execute(path, timeout=900):
     except CellExecutionError as error:
         failing = next((c for c in nb.cells if c.cell_type == "code"
                         and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
-        where = f"cell {failing.metadata['lstm_edu_index']}" if failing is not None else "a cell"
+        where = (f"cell {failing.metadata['lstm_edu_index'] + 1} of {len(nb.cells)} (counting from 1)"
+                 if failing is not None else "a cell")
         source = failing.source if failing is not None else ""
         pytest.fail(f"{path.name}: {where} raised.\n--- cell source ---\n{source}\n--- error ---\n{error}",
                     pytrace=False)

@@ -62,8 +62,9 @@ def open_page(browser, site_url, path) -> Visit:
     return visit
 
 
-@pytest.fixture(params=PAGES)
+@pytest.fixture(params=PAGES, scope="module")
 def visit(request, browser, site_url):
+    """One load per page, shared by the per-page checks below."""
     v = open_page(browser, site_url, request.param)
     v.path = request.param
     yield v

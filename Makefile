@@ -11,6 +11,14 @@ VENDORED := _vendor/.vendored
 HTML     := _build/html
 PORT     ?= 8000
 
+# Offline copies of the datasets, when the repository sits next to a shared/ folder (as in
+# CI): the loaders read them instead of downloading. Elsewhere the loaders download the real
+# files and verify their checksums.
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/mnist),)
+export LSTM_EDU_DATA ?= $(SHARED_DATA)
+endif
+
 .PHONY: help env vendor book serve test test-unit test-notebooks test-build test-browser \
         student sync-colab benchmarks clean distclean
 

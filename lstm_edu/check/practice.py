@@ -1,0 +1,513 @@
+"""Checkers for the exercises of chapters 5 (sequence modes) and 6 (training in practice).
+
+Usage in a check cell::
+
+    from lstm_edu.check import practice
+    practice.decoder_inputs(decoder_inputs)
+
+Each checker runs the learner's function on several cases (batch size B
+different from the number of steps T, so an axis mix-up shows), prints what is
+wrong with the help of a catalogue of common mistakes, and returns True or
+False; it never raises because of the learner's code.  Tensors are torch
+tensors (the learner may return numpy arrays too).
+
+Chapter 5:
+
+- ``decoder_inputs(fn)``: ``fn(targets (B, T), bos) -> (B, T)``, the decoder's
+  inputs under teacher forcing (``bos`` then the targets shifted right).
+- ``greedy_decode(fn)``: ``fn(step, state, bos, steps) -> tokens (B, steps)``,
+  where ``step(tokens (B,), state) -> (logits (B, V), state)`` is one decoder step.
+- ``exact_match(fn)``: ``fn(predicted (B, T), target (B, T)) -> float``, the
+  fraction of sequences that are right at *every* step.
+
+Chapter 6:
+
+- ``last_valid_output(fn)``: ``fn(outputs (B, T, H), lengths (B,)) -> (B, H)``,
+  each sequence's output at its last real (unpadded) step (myth M36).
+- ``bidirectional_summary(fn)``: ``fn(outputs (B, T, 2H), lengths (B,)) -> (B, 2H)``,
+  the forward half at the last real step and the backward half at step 0 (myth M19).
+- ``forget_gate_bias(fn)``: ``fn(lstm, value)`` sets the forget-gate bias of
+  every layer and direction of an ``nn.LSTM`` to ``value``, in place.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
+
+__all__ = ["bidirectional_summary", "decoder_inputs", "exact_match", "forget_gate_bias", "greedy_decode",
+           "last_valid_output", "EXERCISES"]
+
+
+def _mistake(exercise: str, key: str, title: str, explanation: str, hint: str, **flags) -> Mistake:
+    return Mistake(key=f"{exercise}.{key}", family=title, title=title, explanation=explanation, hint=hint,
+                   flags=flags)
+
+
+def _tokens(seed: int, shape: tuple[int, int], high: int = 9) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(1, high, shape, generator=generator)
+
+
+# ---------------------------------------------------------- decoder_inputs
+
+
+def decoder_inputs_variant(targets, bos, *, shift: str = "right", axis: int = 1):
+    """``bos`` then the targets shifted right (or a mistaken version)."""
+    targets = torch.as_tensor(targets)
+    moved = targets.transpose(0, 1) if axis == 0 else targets
+    start = torch.full_like(moved[:, :1], bos)
+    if shift == "none":
+        result = moved.clone()
+    elif shift == "left":
+        result = torch.cat([moved[:, 1:], start], dim=1)
+    elif shift == "prepend":
+        result = torch.cat([start, moved], dim=1)
+    elif shift == "drop_first":
+        result = torch.cat([start, moved[:, 1:]], dim=1)
+    else:
+        result = torch.cat([start, moved[:, :-1]], dim=1)
+    return result.transpose(0, 1) if axis == 0 else result
+
+
+def decoder_inputs_cases() -> list[Case]:
+    names = ("targets", "bos")
+    return [
+        Case("'B=2 sequences of T=5 tokens, bos=0'", (_tokens(0, (2, 5)), 0), names),
+        Case("'B=4, T=3, bos=9'", (_tokens(1, (4, 3)), 9), names),
+        Case("'B=1, T=6, bos=0'", (_tokens(2, (1, 6)), 0), names),
+    ]
+
+
+DECODER_INPUTS = Exercise(
+    name="decoder_inputs",
+    signature="decoder_inputs(targets (B, T), bos) -> decoder inputs (B, T)",
+    outputs=(Output("decoder_inputs"),),
+    reference=decoder_inputs_variant,
+    variant=decoder_inputs_variant,
+    cases=decoder_inputs_cases,
+    catalogue=(
+        _mistake("decoder_inputs", "none", "targets not shifted (the decoder sees the answer)",
+                 "Your decoder inputs equal the targets, so at step t the decoder is given the very token it must "
+                 "predict: training looks perfect and greedy decoding fails.",
+                 "start with bos and append the targets without their last token: "
+                 "torch.cat([bos column, targets[:, :-1]], dim=1).", shift="none"),
+        _mistake("decoder_inputs", "left", "shifted left instead of right",
+                 "Your decoder inputs are the targets moved one step to the left (bos at the end): at step t the "
+                 "decoder sees the *next* target, the future.",
+                 "the decoder must see the previous token: bos first, then targets[:, :-1].", shift="left"),
+        _mistake("decoder_inputs", "prepend", "bos added without dropping the last token",
+                 "Your result has T + 1 steps: bos followed by all T targets.",
+                 "drop the last target (it is never an input, there is nothing after it to predict).",
+                 shift="prepend"),
+        _mistake("decoder_inputs", "drop_first", "first target dropped instead of the last",
+                 "Your result is bos followed by targets[:, 1:]: the decoder never sees the first target and sees "
+                 "each later one too early.",
+                 "keep targets[:, :-1] (everything but the last token).", shift="drop_first"),
+        _mistake("decoder_inputs", "axis", "shifted along the batch axis",
+                 "Your function shifts along axis 0, which is the batch: one sequence receives another "
+                 "sequence's tokens.",
+                 "targets is (B, T), batch first: shift along dim=1.", axis=0),
+    ),
+    equations="decoder_inputs[:, 0] = bos;  decoder_inputs[:, t] = targets[:, t - 1] for t = 1 … T-1",
+    see="the section on the encoder–decoder and teacher forcing",
+)
+
+
+def decoder_inputs(fn) -> bool:
+    """Check ``fn(targets, bos) -> decoder inputs`` (teacher forcing)."""
+    return run_exercise(DECODER_INPUTS, fn)
+
+
+# ------------------------------------------------------------ greedy_decode
+
+VOCAB = 7
+
+
+class ToyDecoderStep:
+    """A stand-in for one decoder step whose best next token depends on the token fed in *and* the state.
+
+    ``step(tokens (B,), state (B,)) -> (logits (B, 7), state + 1)``: the arg-max
+    is ``(2 * token + state + 1 + b) % 7`` for row ``b``, so feeding back the
+    wrong token, or not carrying the state, gives different sequences.
+    """
+
+    def __call__(self, tokens, state):
+        tokens = torch.as_tensor(tokens).reshape(-1).long()
+        state = torch.as_tensor(state).reshape(-1).long()
+        new_state = state + 1
+        rows = torch.arange(tokens.shape[0])
+        best = (2 * tokens + new_state + rows) % VOCAB
+        logits = torch.linspace(-0.3, 0.3, VOCAB).repeat(tokens.shape[0], 1)
+        logits[rows, best] = 3.0
+        return logits, new_state
+
+    def __repr__(self):
+        return "step"
+
+
+def greedy_variant(step, state, bos, steps, *, feed: str = "prediction", carry_state: bool = True,
+                   include_bos: bool = False, extra_steps: int = 0):
+    batch = torch.as_tensor(state).shape[0]
+    token = torch.full((batch,), bos, dtype=torch.long)
+    initial, outputs = state, [token] if include_bos else []
+    for _ in range(steps + extra_steps):
+        logits, new_state = step(token, state)
+        prediction = logits.argmax(-1)
+        outputs.append(prediction)
+        state = new_state if carry_state else initial
+        token = prediction if feed == "prediction" else torch.full_like(prediction, bos)
+    return torch.stack(outputs, dim=1)
+
+
+def greedy_cases() -> list[Case]:
+    names = ("step", "state", "bos", "steps")
+    step = ToyDecoderStep()
+    return [
+        Case("'B=2, bos=0, 5 steps'", (step, torch.zeros(2, dtype=torch.long), 0, 5), names),
+        Case("'B=3, bos=4, 4 steps, state starting at 2'", (step, torch.full((3,), 2), 4, 4), names),
+        Case("'B=1, bos=0, 6 steps'", (step, torch.zeros(1, dtype=torch.long), 0, 6), names),
+    ]
+
+
+GREEDY_DECODE = Exercise(
+    name="greedy_decode",
+    signature="greedy_decode(step, state, bos, steps) -> tokens (B, steps);  "
+              "step(tokens (B,), state) -> (logits (B, V), new_state)",
+    outputs=(Output("tokens"),),
+    reference=greedy_variant,
+    variant=greedy_variant,
+    cases=greedy_cases,
+    catalogue=(
+        _mistake("greedy_decode", "bos", "bos fed at every step",
+                 "Your decoder receives bos at every step instead of the token it has just produced, so it cannot "
+                 "know what it already wrote.",
+                 "after each step set token = logits.argmax(-1) and pass that token to the next step.",
+                 feed="bos"),
+        _mistake("greedy_decode", "state", "state not carried from step to step",
+                 "Your loop calls step() with the initial state every time, so the decoder forgets everything "
+                 "between steps (and the encoder's summary after the first).",
+                 "keep the state step() returns: logits, state = step(token, state).", carry_state=False),
+        _mistake("greedy_decode", "include_bos", "bos included in the output",
+                 "Your output starts with bos and so has steps + 1 columns.",
+                 "return only the generated tokens, one per step.", include_bos=True),
+        _mistake("greedy_decode", "one_short", "one step too few",
+                 "Your output has steps - 1 tokens.",
+                 "call step() exactly `steps` times and keep every prediction.", extra_steps=-1),
+    ),
+    equations=("token = bos (for every row)\n"
+               "repeat steps times:\n"
+               "    logits, state = step(token, state)\n"
+               "    token = logits.argmax(-1)      # (B,)\n"
+               "    keep token\n"
+               "return the kept tokens stacked along dim=1   # (B, steps)"),
+    see="the section on greedy decoding",
+)
+
+
+def greedy_decode(fn) -> bool:
+    """Check ``fn(step, state, bos, steps) -> tokens`` (greedy decoding)."""
+    return run_exercise(GREEDY_DECODE, fn)
+
+
+# -------------------------------------------------------------- exact_match
+
+
+def exact_match_variant(predicted, target, *, per: str = "sequence", fraction: bool = True):
+    equal = torch.as_tensor(predicted) == torch.as_tensor(target)
+    if per == "token":
+        hits = equal.float()
+        return float(hits.mean()) if fraction else float(hits.sum())
+    if per == "any":
+        rows = equal.any(dim=1).float()
+    elif per == "position":
+        rows = equal.all(dim=0).float()
+    else:
+        rows = equal.all(dim=1).float()
+    return float(rows.mean()) if fraction else float(rows.sum())
+
+
+def exact_match_cases() -> list[Case]:
+    names = ("predicted", "target")
+    target = torch.tensor([[1, 2, 3, 4, 5], [5, 4, 3, 2, 1], [2, 2, 2, 2, 2], [7, 1, 7, 1, 7]])
+    predicted = target.clone()
+    predicted[1, 4] = 9  # one wrong token
+    predicted[3] = torch.tensor([1, 7, 1, 7, 1])  # all wrong
+    other_target = torch.tensor([[3, 1], [3, 2], [1, 1]])
+    other_predicted = torch.tensor([[3, 1], [3, 1], [2, 2]])
+    return [
+        Case("'B=4 sequences of T=5: two right, one with one wrong token, one all wrong'", (predicted, target), names),
+        Case("'B=3 sequences of T=2'", (other_predicted, other_target), names),
+        Case("'everything right'", (target, target.clone()), names),
+    ]
+
+
+EXACT_MATCH = Exercise(
+    name="exact_match",
+    signature="exact_match(predicted (B, T), target (B, T)) -> fraction of sequences right at every step",
+    outputs=(Output("exact_match", "scalar"),),
+    reference=exact_match_variant,
+    variant=exact_match_variant,
+    cases=exact_match_cases,
+    catalogue=(
+        _mistake("exact_match", "token", "token accuracy instead of exact match",
+                 "Your function returns the fraction of correct tokens. A reversed sequence with one wrong token "
+                 "scores 80% there, but it is still a wrong answer.",
+                 "compare whole rows: (predicted == target).all(dim=1), then take the mean.", per="token"),
+        _mistake("exact_match", "any", "a sequence counted when any token is right",
+                 "Your function counts a sequence as right when at least one of its tokens is right.",
+                 "use .all(dim=1), not .any(dim=1).", per="any"),
+        _mistake("exact_match", "position", "rows and columns swapped",
+                 "Your function checks whole columns (one time step across the batch) instead of whole rows "
+                 "(one sequence across its time steps).",
+                 "the tensors are (B, T): reduce over dim=1 with .all(dim=1).", per="position"),
+        _mistake("exact_match", "count", "a count instead of a fraction",
+                 "Your function returns how many sequences are right, not which fraction.",
+                 "divide by the number of sequences, or take .float().mean().", fraction=False),
+    ),
+    equations="exact_match = mean over sequences b of [predicted[b, t] == target[b, t] for every t]",
+    see="the section on greedy decoding",
+    rtol=0.0,
+    atol=1e-9,
+)
+
+
+def exact_match(fn) -> bool:
+    """Check ``fn(predicted, target) -> exact-match accuracy``."""
+    return run_exercise(EXACT_MATCH, fn)
+
+
+# -------------------------------------------------------- last_valid_output
+
+
+def _sequence_outputs(seed: int, batch: int, steps: int, features: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(batch, steps, features, generator=generator)
+
+
+def last_valid_variant(outputs, lengths, *, position: str = "last_valid"):
+    outputs, lengths = torch.as_tensor(outputs), torch.as_tensor(lengths).long()
+    rows = torch.arange(outputs.shape[0])
+    if position == "padded_end":
+        return outputs[:, -1]
+    if position == "length":
+        return outputs[rows, lengths]
+    if position == "first":
+        return outputs[:, 0]
+    return outputs[rows, lengths - 1]
+
+
+def last_valid_cases() -> list[Case]:
+    names = ("outputs", "lengths")
+    return [
+        Case("'B=3 padded sequences, T=6, lengths [6, 2, 4], H=4'",
+             (_sequence_outputs(0, 3, 6, 4), torch.tensor([6, 2, 4])), names),
+        Case("'B=4, T=5, lengths [3, 1, 5, 2], H=3'", (_sequence_outputs(1, 4, 5, 3), torch.tensor([3, 1, 5, 2])),
+             names),
+        Case("'B=2, T=7, lengths [4, 3], none full length, H=5'",
+             (_sequence_outputs(2, 2, 7, 5), torch.tensor([4, 3])), names),
+    ]
+
+
+LAST_VALID_OUTPUT = Exercise(
+    name="last_valid_output",
+    signature="last_valid_output(outputs (B, T, H), lengths (B,)) -> (B, H)",
+    outputs=(Output("last"),),
+    reference=last_valid_variant,
+    variant=last_valid_variant,
+    cases=last_valid_cases,
+    catalogue=(
+        _mistake("last_valid_output", "padded_end", "read at the last padded position (myth M36)",
+                 "Your function returns outputs[:, -1], the output after the padding for every sequence shorter "
+                 "than T: the classifier then reads the state after a run of pad tokens.",
+                 "pick outputs[b, lengths[b] - 1] for each row b, e.g. outputs[torch.arange(B), lengths - 1].",
+                 position="padded_end"),
+        _mistake("last_valid_output", "length", "off by one: outputs[b, lengths[b]]",
+                 "Your function reads one step after the last real step (the first pad step), and fails for "
+                 "sequences of full length.",
+                 "indices start at 0: the last real step of a sequence of length L is L - 1.", position="length"),
+        _mistake("last_valid_output", "first", "read at the first step",
+                 "Your function returns outputs[:, 0], the output after reading a single token.",
+                 "a unidirectional network has read the whole sequence only at its last real step.",
+                 position="first"),
+    ),
+    equations="last[b] = outputs[b, lengths[b] - 1]      for b = 0 … B-1",
+    see="the section on padding, masking and packing",
+)
+
+
+def last_valid_output(fn) -> bool:
+    """Check ``fn(outputs, lengths) -> (B, H)``, the output at each sequence's last real step."""
+    return run_exercise(LAST_VALID_OUTPUT, fn)
+
+
+# --------------------------------------------------- bidirectional_summary
+
+
+def bidirectional_variant(outputs, lengths, *, forward_at: str = "last_valid", backward_at: str = "first",
+                          swapped: bool = False):
+    outputs, lengths = torch.as_tensor(outputs), torch.as_tensor(lengths).long()
+    hidden = outputs.shape[-1] // 2
+    rows = torch.arange(outputs.shape[0])
+    positions = {"last_valid": lengths - 1, "padded_end": torch.full_like(lengths, outputs.shape[1] - 1),
+                 "first": torch.zeros_like(lengths)}
+    forward = outputs[rows, positions[forward_at], :hidden]
+    backward = outputs[rows, positions[backward_at], hidden:]
+    return torch.cat([backward, forward] if swapped else [forward, backward], dim=-1)
+
+
+def bidirectional_cases() -> list[Case]:
+    """Real packed bidirectional LSTM outputs, so the right answer is also what h_n holds."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    cases = []
+    for seed, (batch, steps, hidden, lengths) in enumerate(((3, 6, 4, [6, 2, 4]), (2, 5, 3, [3, 5]),
+                                                            (4, 4, 2, [1, 4, 2, 3]))):
+        torch.manual_seed(seed)
+        lstm = nn.LSTM(3, hidden, batch_first=True, bidirectional=True)
+        x = torch.randn(batch, steps, 3)
+        packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+        with torch.no_grad():
+            outputs, _ = pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=steps)
+        cases.append(Case(f"'B={batch}, T={steps}, H={hidden}, lengths {lengths}'",
+                          (outputs, torch.tensor(lengths)), ("outputs", "lengths")))
+    return cases
+
+
+BIDIRECTIONAL_SUMMARY = Exercise(
+    name="bidirectional_summary",
+    signature="bidirectional_summary(outputs (B, T, 2H), lengths (B,)) -> (B, 2H)",
+    outputs=(Output("summary"),),
+    reference=bidirectional_variant,
+    variant=bidirectional_variant,
+    cases=bidirectional_cases,
+    catalogue=(
+        _mistake("bidirectional_summary", "last_both", "both halves read at the last step (myth M19)",
+                 "Your function reads the backward half at the last step too. The backward direction reads the "
+                 "sequence from the end, so at the last real step it has seen a single token; its summary of the "
+                 "whole sequence is at step 0.",
+                 "take the backward half (the last H features) at step 0.", backward_at="last_valid"),
+        _mistake("bidirectional_summary", "padded_end_both", "outputs[:, -1] for both directions (myth M19)",
+                 "Your function returns outputs[:, -1]: the forward half after the padding and the backward half "
+                 "after reading only the last position.",
+                 "forward half at lengths - 1, backward half at step 0 (or read both from h_n).",
+                 forward_at="padded_end", backward_at="padded_end"),
+        _mistake("bidirectional_summary", "padded_end_forward", "forward half read after the padding",
+                 "Your backward half is right, but the forward half is read at the last padded position.",
+                 "read the forward half at lengths - 1.", forward_at="padded_end"),
+        _mistake("bidirectional_summary", "swapped", "the two halves swapped",
+                 "Your result puts the backward summary first. PyTorch's outputs hold the forward direction in "
+                 "the first H features and the backward direction in the last H.",
+                 "concatenate [forward, backward], like torch.cat([h_n[-2], h_n[-1]], dim=-1).", swapped=True),
+    ),
+    equations=("forward[b]  = outputs[b, lengths[b] - 1, :H]     # after reading the whole sequence left to right\n"
+               "backward[b] = outputs[b, 0, H:]                   # after reading it right to left\n"
+               "summary     = cat([forward, backward], dim=-1)    # equals cat([h_n[-2], h_n[-1]])"),
+    see="the section on bidirectional layers",
+)
+
+
+def bidirectional_summary(fn) -> bool:
+    """Check ``fn(outputs, lengths) -> (B, 2H)``, the summary of a bidirectional layer."""
+    return run_exercise(BIDIRECTIONAL_SUMMARY, fn)
+
+
+# ---------------------------------------------------------- forget_gate_bias
+
+GATE_BLOCKS = {"input": 0, "forget": 1, "cell": 2, "output": 3}
+
+
+def forget_bias_variant(lstm, value, *, block: str = "forget", hh: str = "zero", layers: str = "all",
+                        directions: str = "both"):
+    """Set a bias block; return every parameter afterwards as ``{name: tensor}``."""
+    hidden = lstm.hidden_size
+    rows = slice(GATE_BLOCKS[block] * hidden, (GATE_BLOCKS[block] + 1) * hidden)
+    with torch.no_grad():
+        for name, parameter in lstm.named_parameters():
+            if layers == "first" and not name.endswith(("_l0", "_l0_reverse")):
+                continue
+            if directions == "forward" and name.endswith("_reverse"):
+                continue
+            if name.startswith("bias_ih"):
+                parameter[rows] = value
+            elif name.startswith("bias_hh") and hh != "keep":
+                parameter[rows] = value if hh == "value" else 0.0
+    return None
+
+
+def _parameters_after(result, args):
+    lstm = args[0]
+    return {name: parameter.detach().clone() for name, parameter in lstm.named_parameters()}
+
+
+def forget_bias_cases() -> list[Case]:
+    cases = []
+    for seed, (label, kwargs, value) in enumerate((
+        ("'nn.LSTM(3, 4), value 1.0'", {}, 1.0),
+        ("'nn.LSTM(2, 5, num_layers=2), value 2.0'", {"num_layers": 2}, 2.0),
+        ("'nn.LSTM(3, 3, bidirectional=True), value 1.0'", {"bidirectional": True}, 1.0),
+    )):
+        torch.manual_seed(seed)
+        sizes = (3, 4) if seed == 0 else (2, 5) if seed == 1 else (3, 3)
+        cases.append(Case(label, (nn.LSTM(*sizes, **kwargs), value), ("lstm", "value")))
+    return cases
+
+
+def _forget_reference(lstm, value):
+    return forget_bias_variant(lstm, value)
+
+
+FORGET_GATE_BIAS = Exercise(
+    name="forget_gate_bias",
+    signature="forget_gate_bias(lstm, value) -> None   (changes the nn.LSTM in place)",
+    outputs=(Output("parameters", "dict"),),
+    reference=lambda lstm, value: _parameters_after(_forget_reference(lstm, value), (lstm,)),
+    variant=lambda lstm, value, **flags: _parameters_after(forget_bias_variant(lstm, value, **flags), (lstm,)),
+    cases=forget_bias_cases,
+    observe=_parameters_after,
+    mutable=("lstm",),
+    catalogue=(
+        *(_mistake("forget_gate_bias", f"block_{block}", f"the {block} block set instead of the forget block",
+                   f"Your function changed rows {GATE_BLOCKS[block]}H:{GATE_BLOCKS[block] + 1}H, the {block} "
+                   "block. PyTorch stacks the four blocks in the order i, f, g, o.",
+                   "the forget gate is the second block: rows H:2H, with H = lstm.hidden_size.", block=block)
+          for block in ("input", "cell", "output")),
+        _mistake("forget_gate_bias", "both_value", "both bias vectors set to value (the sum is 2 * value)",
+                 "PyTorch adds bias_ih and bias_hh, so setting both to value gives the gate a bias of 2 * value.",
+                 "set bias_ih[H:2H] = value and bias_hh[H:2H] = 0.", hh="value"),
+        _mistake("forget_gate_bias", "hh_kept", "bias_hh left as it was",
+                 "You set bias_ih[H:2H] = value but left bias_hh[H:2H] at its random initial values, so the "
+                 "gate's total bias is value plus noise.",
+                 "also set bias_hh[H:2H] = 0.", hh="keep"),
+        _mistake("forget_gate_bias", "first_layer", "only the first layer changed",
+                 "Your function changes bias_ih_l0 and bias_hh_l0 only; a stacked LSTM has biases for every layer "
+                 "(bias_ih_l1, …).",
+                 "loop over lstm.named_parameters() and change every name that starts with 'bias_'.",
+                 layers="first"),
+        _mistake("forget_gate_bias", "forward_only", "the reverse direction left out",
+                 "Your function skips the parameters of the reverse direction (names ending in '_reverse').",
+                 "a bidirectional LSTM has its own biases per direction; change those too.", directions="forward"),
+    ),
+    equations=("for every layer l and direction:  H = lstm.hidden_size\n"
+               "    bias_ih_l{l}[H:2H] = value;   bias_hh_l{l}[H:2H] = 0     (inside torch.no_grad())\n"
+               "all other parameters unchanged"),
+    see="the section on initialisation",
+)
+
+
+def forget_gate_bias(fn) -> bool:
+    """Check ``fn(lstm, value)``, which sets the forget-gate bias of an ``nn.LSTM`` in place."""
+    return run_exercise(FORGET_GATE_BIAS, fn)
+
+
+#: Every checker of this module with its exercise (for a catalogue of mistakes).
+EXERCISES = {
+    "decoder_inputs": (DECODER_INPUTS,),
+    "greedy_decode": (GREEDY_DECODE,),
+    "exact_match": (EXACT_MATCH,),
+    "last_valid_output": (LAST_VALID_OUTPUT,),
+    "bidirectional_summary": (BIDIRECTIONAL_SUMMARY,),
+    "forget_gate_bias": (FORGET_GATE_BIAS,),
+}

@@ -1,0 +1,412 @@
+"""Checkers for the exercises of chapters 1 and 2: losses, embeddings, Jacobians, bounds, baselines.
+
+Usage in a chapter's check cell::
+
+    from lstm_edu.check.gradients import rnn_jacobian
+    rnn_jacobian(rnn_jacobian_fn)
+
+Each checker runs the learner's function on several cases with the machinery of
+:mod:`lstm_edu.check._core`: it prints kind, specific feedback, names the common
+mistake that reproduces the learner's outputs, returns True or False, and never
+raises because of the learner's code.
+
+- ``cross_entropy(fn)``: ``fn(logits (B, K), targets (B,) ints) -> mean loss``,
+  the mean of ``-log softmax(logits)[b, targets[b]]``, stable for large logits;
+- ``embedding_backward(fn)``: ``fn(ids (N,) ints, d_vectors (N, E), vocab_size)
+  -> d_table (vocab_size, E)``, the gradient of an embedding lookup
+  ``table[ids]`` (rows of repeated ids add up);
+- ``rnn_jacobian(fn)``: ``fn(h_next (H,), weight_hh (H, H)) -> J (H, H)``, the
+  Jacobian dh_t/dh_{t-1} = diag(1 - h_t**2) W_hh of a tanh RNN step;
+- ``gradient_bound(fn)``: ``fn(weight_hh, activation) -> eta``, the bound
+  gamma * sigma_max(W_hh) on every factor ||dh_t/dh_{t-1}|| (gamma = 1 for
+  "tanh", 1/4 for "sigmoid");
+- ``copy_baseline(fn)``: ``fn(T, n_symbols, copy_length) -> nats``, the
+  cross-entropy of the best memoryless strategy on the copy task.
+
+:data:`EXERCISES` lists them in the form of ``lstm_edu.check.EXERCISES``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise, say
+
+#: gamma = sup |f'| for the activations of gradient_bound.
+SLOPE_BOUND = {"tanh": 1.0, "sigmoid": 0.25}
+
+
+def _mistake(exercise: str, key: str, title: str, explanation: str, hint: str, **flags) -> Mistake:
+    return Mistake(key=f"{exercise}.{key}", family=title, title=title, explanation=explanation, hint=hint,
+                   flags=flags)
+
+
+# ------------------------------------------------------------------ cross_entropy
+
+
+def cross_entropy_variant(logits, targets, *, stable: bool = True, reduction: str = "mean",
+                          softmax_first: bool = False, base: float = np.e, sign: float = 1.0,
+                          mse: bool = False, axis: int = 1):
+    """Mean cross-entropy of integer targets under softmax(logits), or a mistaken version."""
+    logits = np.asarray(logits, dtype=np.float64)
+    targets = np.asarray(targets)
+    if softmax_first:  # softmax applied before a loss that applies its own
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        logits = e / e.sum(axis=1, keepdims=True)
+    shift = logits.max(axis=axis, keepdims=True) if stable else 0.0
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        exp = np.exp(logits - shift)
+        log_probs = logits - shift - np.log(exp.sum(axis=axis, keepdims=True))
+    rows = np.arange(len(targets))
+    if mse:
+        onehot = np.zeros_like(logits)
+        onehot[rows, targets] = 1.0
+        per_example = np.sum((np.exp(log_probs) - onehot) ** 2, axis=1)
+    else:
+        per_example = -log_probs[rows, targets] / np.log(base)
+    total = per_example.sum() if reduction == "sum" else per_example.mean()
+    return sign * total
+
+
+def _cross_entropy_cases() -> list[Case]:
+    rng = np.random.default_rng(21)
+    names = ("logits", "targets")
+    return [
+        Case("'3 examples, 4 classes'", (np.array([[2.0, 1.0, 0.1, -1.0], [0.5, 0.5, 0.5, 0.5],
+                                                   [-1.0, 3.0, 0.0, 1.0]]), np.array([0, 2, 1])), names),
+        Case("'random logits, 5 examples, 3 classes'", (rng.standard_normal((5, 3)) * 2, rng.integers(0, 3, 5)),
+             names),
+        Case("'large logits (about 1000)'", (np.array([[1000.0, 998.0, 990.0], [-1000.0, 5.0, 1001.0]]),
+                                              np.array([1, 2])), names),
+    ]
+
+
+CROSS_ENTROPY = Exercise(
+    name="cross_entropy",
+    signature="cross_entropy(logits, targets) -> loss   (logits (B, K), targets (B,) class ids)",
+    outputs=(Output("loss", "scalar"),),
+    reference=cross_entropy_variant,
+    variant=cross_entropy_variant,
+    cases=_cross_entropy_cases,
+    catalogue=(
+        _mistake("cross_entropy", "sum", "summed over the batch instead of averaged",
+                 "Your loss is the SUM over the batch; the convention (torch.nn.CrossEntropyLoss) is the mean.",
+                 "divide by the batch size (use .mean() instead of .sum()).", reduction="sum"),
+        _mistake("cross_entropy", "sign", "minus sign forgotten",
+                 "Your loss is negative: it is log p(target), not -log p(target).",
+                 "the loss is -log p(target), a positive number that is 0 only for a certain, correct prediction.",
+                 sign=-1.0),
+        _mistake("cross_entropy", "softmax_first", "softmax applied to the logits first",
+                 "Your function applies softmax to numbers that are already probabilities (softmax twice), "
+                 "the mistake of feeding softmax outputs to torch.nn.CrossEntropyLoss.",
+                 "compute log_softmax of the raw logits once.", softmax_first=True),
+        _mistake("cross_entropy", "log2", "logarithm to base 2",
+                 "Your loss is in bits (log2); PyTorch and this book use the natural log (nats).",
+                 "use np.log, or divide your value by log2(e).", base=2.0),
+        _mistake("cross_entropy", "mse", "squared error on the probabilities",
+                 "Your function returns the squared error between softmax(logits) and the one-hot target.",
+                 "cross-entropy is -log of the probability of the correct class; see the section above on "
+                 "why it, and not the squared error, is the loss for classification.", mse=True),
+        _mistake("cross_entropy", "axis", "softmax over the wrong axis",
+                 "Your softmax normalises over the batch (axis 0) instead of over the classes.",
+                 "normalise each ROW: logsumexp over axis=1, with keepdims=True.", axis=0),
+    ),
+    equations=(
+        "m = logits.max(axis=1, keepdims=True)                        # for numerical stability\n"
+        "log_probs = logits - m - log(sum(exp(logits - m), axis=1, keepdims=True))\n"
+        "loss = -mean(log_probs[arange(B), targets])"
+    ),
+    see="Chapter 1, 'Why cross-entropy for classification'",
+)
+
+
+def cross_entropy(fn) -> bool:
+    """Check ``fn(logits, targets) -> mean cross-entropy`` (natural log, stable for large logits)."""
+    passed = run_exercise(CROSS_ENTROPY, fn)
+    if not passed and callable(fn):
+        big = _cross_entropy_cases()[-1].args
+        try:
+            with np.errstate(all="ignore"):
+                value = np.asarray(fn(np.array(big[0]), np.array(big[1])), dtype=np.float64)
+        except Exception:
+            return passed
+        if value.size == 1 and not np.isfinite(value).all():
+            say("  Hint for the large logits: exp(1000) overflows to inf. Subtract each row's maximum "
+                "before exponentiating (the log-sum-exp trick); it does not change the softmax.")
+    return passed
+
+
+# ------------------------------------------------------------- embedding_backward
+
+
+def embedding_backward_variant(ids, d_vectors, vocab_size, *, accumulate: str = "add"):
+    """Gradient of ``table[ids]`` w.r.t. the table: rows of repeated ids add up, or a mistaken version."""
+    ids = np.asarray(ids)
+    d_vectors = np.asarray(d_vectors, dtype=np.float64)
+    d_table = np.zeros((vocab_size, d_vectors.shape[1]))
+    if accumulate == "add":
+        np.add.at(d_table, ids, d_vectors)
+    elif accumulate == "overwrite":  # d_table[ids] += d_vectors keeps only one of the repeats
+        d_table[ids] += d_vectors
+    elif accumulate == "mean":
+        np.add.at(d_table, ids, d_vectors)
+        counts = np.bincount(ids, minlength=vocab_size)
+        d_table /= np.maximum(counts, 1)[:, None]
+    elif accumulate == "dense":  # every row receives the sum of all gradients
+        d_table += d_vectors.sum(axis=0)
+    return d_table
+
+
+def _embedding_cases() -> list[Case]:
+    rng = np.random.default_rng(22)
+    names = ("ids", "d_vectors", "vocab_size")
+    return [
+        Case("'ids [1, 3, 1] (a repeated word), vocabulary 5, size 2'",
+             (np.array([1, 3, 1]), np.array([[1.0, 2.0], [3.0, 4.0], [10.0, 20.0]]), 5), names),
+        Case("'8 random ids with repeats, vocabulary 6, size 3'",
+             (rng.integers(0, 6, 8), rng.standard_normal((8, 3)), 6), names),
+        Case("'distinct ids [4, 0], vocabulary 7, size 4'", (np.array([4, 0]), rng.standard_normal((2, 4)), 7),
+             names),
+    ]
+
+
+EMBEDDING_BACKWARD = Exercise(
+    name="embedding_backward",
+    signature="embedding_backward(ids, d_vectors, vocab_size) -> d_table   (vocab_size, E)",
+    outputs=(Output("d_table"),),
+    reference=embedding_backward_variant,
+    variant=embedding_backward_variant,
+    cases=_embedding_cases,
+    catalogue=(
+        _mistake("embedding_backward", "overwrite", "repeated ids overwrite each other (d_table[ids] += ...)",
+                 "With numpy fancy indexing, `d_table[ids] += d_vectors` adds only ONE of the gradients of a "
+                 "repeated id: the others are lost. A word used twice must receive both gradients.",
+                 "use np.add.at(d_table, ids, d_vectors), or loop over the positions.", accumulate="overwrite"),
+        _mistake("embedding_backward", "mean", "gradients of a repeated id averaged",
+                 "Your function averages the gradients of a repeated id; the chain rule ADDS them (the same "
+                 "row is used twice, so it influences the loss twice).",
+                 "add the gradients: np.add.at(d_table, ids, d_vectors).", accumulate="mean"),
+        _mistake("embedding_backward", "dense", "every row receives the summed gradient",
+                 "Every row of your d_table holds the sum of all gradients; only the rows that were looked up "
+                 "get a gradient, the others stay zero.",
+                 "start from zeros and add d_vectors[k] to row ids[k] only.", accumulate="dense"),
+    ),
+    equations=(
+        "vectors = table[ids]                      # forward: a lookup, (N, E)\n"
+        "d_table = zeros((vocab_size, E))\n"
+        "for k, i in enumerate(ids): d_table[i] += d_vectors[k]     # = np.add.at(d_table, ids, d_vectors)"
+    ),
+    see="Chapter 1, 'Word embeddings: a lookup table'",
+)
+
+
+def embedding_backward(fn) -> bool:
+    """Check ``fn(ids, d_vectors, vocab_size) -> d_table``, the gradient of an embedding lookup."""
+    return run_exercise(EMBEDDING_BACKWARD, fn)
+
+
+# ------------------------------------------------------------------- rnn_jacobian
+
+
+def rnn_jacobian_variant(h_next, weight_hh, *, slope: str = "1-h^2", side: str = "rows", transpose: bool = False):
+    """dh_t/dh_{t-1} = diag(1 - h_t^2) W_hh of a tanh RNN step, or a mistaken version."""
+    h = np.asarray(h_next, dtype=np.float64)
+    W = np.asarray(weight_hh, dtype=np.float64)
+    d = {"1-h^2": 1 - h**2, "none": np.ones_like(h), "1-h": 1 - h, "1-tanh(h)^2": 1 - np.tanh(h) ** 2}[slope]
+    J = d[:, None] * W if side == "rows" else W * d[None, :]
+    return J.T if transpose else J
+
+
+def _jacobian_cases() -> list[Case]:
+    rng = np.random.default_rng(23)
+    names = ("h_next", "weight_hh")
+    return [
+        Case("'H = 2, W = [[0.5, 2], [-1, 0.3]]'", (np.array([0.6, -0.2]), np.array([[0.5, 2.0], [-1.0, 0.3]])),
+             names),
+        Case("'H = 4, random'", (np.tanh(rng.standard_normal(4)), rng.standard_normal((4, 4))), names),
+        Case("'H = 3, saturated units (h near +-1)'", (np.array([0.999, -0.98, 0.1]), rng.standard_normal((3, 3))),
+             names),
+    ]
+
+
+RNN_JACOBIAN = Exercise(
+    name="rnn_jacobian",
+    signature="rnn_jacobian(h_next, weight_hh) -> J   (H, H), J[i, j] = d h_t[i] / d h_{t-1}[j]",
+    outputs=(Output("J"),),
+    reference=rnn_jacobian_variant,
+    variant=rnn_jacobian_variant,
+    cases=_jacobian_cases,
+    catalogue=(
+        _mistake("rnn_jacobian", "no_slope", "tanh's derivative forgotten",
+                 "Your Jacobian is W_hh itself: it is the Jacobian of a LINEAR RNN.",
+                 "h_t = tanh(a_t), so multiply row i of W_hh by tanh'(a_t[i]) = 1 - h_t[i]**2.", slope="none"),
+        _mistake("rnn_jacobian", "columns", "columns scaled instead of rows",
+                 "Your function scales column j of W_hh by 1 - h[j]**2 (W_hh @ diag(...)).",
+                 "unit i's derivative multiplies ROW i: J = (1 - h**2)[:, None] * W_hh = diag(1 - h**2) @ W_hh.",
+                 side="columns"),
+        _mistake("rnn_jacobian", "transposed", "transposed",
+                 "Your J is the transpose of the Jacobian: J[i, j] should be d h_t[i] / d h_{t-1}[j].",
+                 "a_t[i] = sum_j W_hh[i, j] h_{t-1}[j] + ..., so row i belongs to output unit i.", transpose=True),
+        _mistake("rnn_jacobian", "one_minus_h", "slope 1 - h instead of 1 - h**2",
+                 "Your function uses 1 - h as the slope of tanh.",
+                 "tanh'(a) = 1 - tanh(a)**2 = 1 - h**2.", slope="1-h"),
+        _mistake("rnn_jacobian", "tanh_again", "tanh applied to h again",
+                 "Your function uses 1 - tanh(h)**2, treating h as the pre-activation; h already IS tanh(a).",
+                 "use 1 - h**2 directly.", slope="1-tanh(h)^2"),
+    ),
+    equations=(
+        "h_t = tanh(a_t),  a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh\n"
+        "J = dh_t/dh_{t-1} = diag(1 - h_t**2) @ W_hh          # (1 - h**2)[:, None] * W_hh"
+    ),
+    see="Chapter 2, 'One step of the chain'",
+)
+
+
+def rnn_jacobian(fn) -> bool:
+    """Check ``fn(h_next, weight_hh) -> dh_t/dh_{t-1}`` for a tanh RNN (one example, shapes (H,), (H, H))."""
+    return run_exercise(RNN_JACOBIAN, fn)
+
+
+# ----------------------------------------------------------------- gradient_bound
+
+
+def gradient_bound_variant(weight_hh, activation, *, measure: str = "singular", gamma: str = "right"):
+    """gamma * sigma_max(W_hh), or a mistaken version (eigenvalues, Frobenius norm, wrong gamma)."""
+    W = np.asarray(weight_hh, dtype=np.float64)
+    size = {
+        "singular": lambda: np.linalg.norm(W, ord=2),
+        "eigen": lambda: np.max(np.abs(np.linalg.eigvals(W))),
+        "frobenius": lambda: np.linalg.norm(W),
+        "max_entry": lambda: np.max(np.abs(W)),
+    }[measure]()
+    g = {"right": SLOPE_BOUND[activation], "one": 1.0, "inverted": 1.0 / SLOPE_BOUND[activation]}[gamma]
+    return float(g * size)
+
+
+def _bound_cases() -> list[Case]:
+    rng = np.random.default_rng(24)
+    non_normal = np.array([[0.5, 10.0], [0.0, 0.5]])
+    names = ("weight_hh", "activation")
+    return [
+        Case("'W = [[0.5, 10], [0, 0.5]] (non-normal), tanh'", (non_normal, "tanh"), names),
+        Case("'random 4 x 4, sigmoid'", (rng.standard_normal((4, 4)), "sigmoid"), names),
+        Case("'random 3 x 3, tanh'", (rng.standard_normal((3, 3)), "tanh"), names),
+        Case("'W = [[0.5, 10], [0, 0.5]] (non-normal), sigmoid'", (non_normal, "sigmoid"), names),
+    ]
+
+
+GRADIENT_BOUND = Exercise(
+    name="gradient_bound",
+    signature='gradient_bound(weight_hh, activation) -> eta   (activation "tanh" or "sigmoid")',
+    outputs=(Output("eta", "scalar"),),
+    reference=gradient_bound_variant,
+    variant=gradient_bound_variant,
+    cases=_bound_cases,
+    catalogue=(
+        _mistake("gradient_bound", "eigenvalues", "spectral radius (largest |eigenvalue|) used",
+                 "Your bound uses the largest absolute eigenvalue. For a non-normal W_hh it can be far below "
+                 "the largest singular value (0.5 against 10.02 for [[0.5, 10], [0, 0.5]]), and then "
+                 "the 'bound' is not a bound: the myth M4.",
+                 "use the largest singular value, np.linalg.norm(W, ord=2).", measure="eigen"),
+        _mistake("gradient_bound", "frobenius", "Frobenius norm used",
+                 "Your bound uses the Frobenius norm; it is an upper bound on sigma_max, so still valid, but "
+                 "loose: the condition the theory states uses sigma_max itself.",
+                 "use np.linalg.norm(W, ord=2), the largest singular value.", measure="frobenius"),
+        _mistake("gradient_bound", "max_entry", "largest entry used",
+                 "Your bound uses the largest |entry| of W_hh, which is not a norm of the matrix as an operator.",
+                 "use the largest singular value, np.linalg.norm(W, ord=2).", measure="max_entry"),
+        _mistake("gradient_bound", "gamma_one", "gamma ignored (always 1)",
+                 "Your bound is sigma_max for the sigmoid too; its slope is at most 1/4, so gamma = 1/4.",
+                 "multiply by gamma = sup|f'|: 1 for tanh, 0.25 for the sigmoid.", gamma="one"),
+        _mistake("gradient_bound", "gamma_inverted", "divided by gamma",
+                 "Your bound is sigma_max / gamma (4 sigma_max for the sigmoid). The condition is "
+                 "sigma_max < 1/gamma, i.e. gamma * sigma_max < 1.",
+                 "multiply by gamma instead of dividing.", gamma="inverted"),
+        _mistake("gradient_bound", "eigen_gamma_one", "eigenvalues AND gamma ignored",
+                 "Your bound is the spectral radius, with no gamma for the sigmoid.",
+                 "eta = gamma * largest singular value.", measure="eigen", gamma="one"),
+    ),
+    equations=(
+        "||dh_t/dh_{t-1}|| = ||diag(f'(a_t)) W_hh|| <= gamma * sigma_max(W_hh) = eta\n"
+        "gamma = 1 (tanh), 1/4 (sigmoid);  sigma_max = np.linalg.norm(W_hh, ord=2)"
+    ),
+    see="Chapter 2, 'The condition, stated correctly'",
+)
+
+
+def gradient_bound(fn) -> bool:
+    """Check ``fn(weight_hh, activation) -> gamma * sigma_max(weight_hh)``."""
+    return run_exercise(GRADIENT_BOUND, fn)
+
+
+# ------------------------------------------------------------------ copy_baseline
+
+
+def copy_baseline_variant(T, n_symbols, copy_length, *, log: str = "ln", length: str = "T+2L",
+                          guess: str = "symbols"):
+    """copy_length * ln(n_symbols) / (T + 2 copy_length), or a mistaken version."""
+    classes = {"symbols": n_symbols, "all": n_symbols + 2}[guess]
+    nats = copy_length * {"ln": np.log, "log2": np.log2}[log](classes)
+    steps = {"T+2L": T + 2 * copy_length, "T+L": T + copy_length, "T": T, "1": 1, "T+20": T + 20}[length]
+    return float(nats / steps)
+
+
+def _copy_cases() -> list[Case]:
+    names = ("T", "n_symbols", "copy_length")
+    return [Case("'T = 100, 8 symbols, copy 10'", (100, 8, 10), names),
+            Case("'T = 30, 5 symbols, copy 4'", (30, 5, 4), names),
+            Case("'T = 1000, 8 symbols, copy 10'", (1000, 8, 10), names)]
+
+
+COPY_BASELINE = Exercise(
+    name="copy_baseline",
+    signature="copy_baseline(T, n_symbols, copy_length) -> nats per step",
+    outputs=(Output("baseline", "scalar"),),
+    reference=copy_baseline_variant,
+    variant=copy_baseline_variant,
+    cases=_copy_cases,
+    catalogue=(
+        _mistake("copy_baseline", "log2", "log to base 2", "Your baseline is in bits; the loss is in nats.",
+                 "use np.log (natural log).", log="log2"),
+        _mistake("copy_baseline", "all_classes", "guessing among all classes",
+                 "Your strategy guesses uniformly among all n_symbols + 2 token ids; after the delimiter the "
+                 "best memoryless guess is uniform over the n_symbols data symbols only.",
+                 "use ln(n_symbols) per guessed step.", guess="all"),
+        _mistake("copy_baseline", "no_average", "not averaged over the steps",
+                 "Your value is the TOTAL loss of one sequence; the loss is the mean over all steps.",
+                 "divide by the sequence length T + 2 * copy_length.", length="1"),
+        _mistake("copy_baseline", "length_T", "divided by T",
+                 "Your value is divided by T, but a sequence has T + 2 * copy_length steps.",
+                 "divide by T + 2 * copy_length.", length="T"),
+        _mistake("copy_baseline", "length_T_L", "divided by T + copy_length",
+                 "Your value is divided by T + copy_length; a sequence has T + 2 * copy_length steps "
+                 "(copy_length symbols, T - 1 blanks, the delimiter, copy_length blanks).",
+                 "divide by T + 2 * copy_length.", length="T+L"),
+        _mistake("copy_baseline", "hard_coded", "T + 20 hard-coded",
+                 "Your value uses T + 20 whatever copy_length is; 20 = 2 * 10 only for copy_length = 10.",
+                 "divide by T + 2 * copy_length.", length="T+20"),
+    ),
+    equations=(
+        "blank with certainty for T + copy_length steps:      loss 0\n"
+        "uniform guess for copy_length steps:                 loss ln(n_symbols) each\n"
+        "baseline = copy_length * ln(n_symbols) / (T + 2 * copy_length)"
+    ),
+    see="Chapter 2, 'The copy task'",
+)
+
+
+def copy_baseline(fn) -> bool:
+    """Check ``fn(T, n_symbols, copy_length)``: the memoryless cross-entropy on the copy task."""
+    return run_exercise(COPY_BASELINE, fn)
+
+
+#: The checkers of this module with their exercises, like ``lstm_edu.check.EXERCISES``.
+EXERCISES: dict[str, tuple[Exercise, ...]] = {
+    "cross_entropy": (CROSS_ENTROPY,),
+    "embedding_backward": (EMBEDDING_BACKWARD,),
+    "rnn_jacobian": (RNN_JACOBIAN,),
+    "gradient_bound": (GRADIENT_BOUND,),
+    "copy_baseline": (COPY_BASELINE,),
+}
+
+__all__ = ["EXERCISES", "copy_baseline", "cross_entropy", "embedding_backward", "gradient_bound", "rnn_jacobian"]

@@ -1,0 +1,117 @@
+"""The unrolled-RNN diagram and the matplotlib primitives it is drawn with."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from lstm_edu.diagrams.primitives import Shape, arrow, box, circle, new_diagram, note, self_loop  # noqa: E402
+from lstm_edu.diagrams.unrolled import draw_unrolled_rnn, unrolled_rnn_figure  # noqa: E402
+from lstm_edu.widgets import figure_to_png  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# ------------------------------------------------------------------ primitives
+
+
+def test_new_diagram_uses_diagram_units():
+    fig, ax = new_diagram(6, 3, scale=0.5)
+    assert ax.get_xlim() == (0, 6) and ax.get_ylim() == (0, 3)
+    assert tuple(fig.get_size_inches()) == (3.0, 1.5)
+    assert not ax.axison
+
+
+def test_shapes_know_their_anchor_points():
+    _, ax = new_diagram(6, 3)
+    b = box(ax, (3, 1.5), 2, 1, "cell")
+    assert (b.left, b.right, b.top, b.bottom) == ((2, 1.5), (4, 1.5), (3, 2.0), (3, 1.0))
+    assert b.text.get_text() == "cell" and b.patch in ax.patches
+    c = circle(ax, (1, 1), 0.5, "$x$", role="input")
+    assert isinstance(c, Shape) and c.top == (1, 1.5) and c.width == 1.0
+
+
+def test_arrows_loops_and_notes():
+    _, ax = new_diagram(6, 3)
+    b = box(ax, (3, 1.5), 1, 1)
+    patch, text = arrow(ax, (0, 0), b.left, role="gradient", label="$g$", linestyle="--")
+    assert patch in ax.patches and text.get_text() == "$g$"
+    assert arrow(ax, (0, 0), (1, 1))[1] is None
+    loop, loop_text = self_loop(ax, b, label="$W$")
+    assert loop in ax.patches and loop_text.get_text() == "$W$"
+    assert note(ax, (1, 2), "hello").get_text() == "hello"
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda ax: box(ax, (0, 0), -1, 1), ValueError),
+    (lambda ax: box(ax, (0, 0), 1, 1, role="gate"), ValueError),
+    (lambda ax: circle(ax, "here", 1), TypeError),
+    (lambda ax: circle(ax, (float("nan"), 0), 1), ValueError),
+    (lambda ax: arrow(ax, (1, 1), (1, 1)), ValueError),
+    (lambda ax: self_loop(ax, (1, 1)), TypeError),
+])
+def test_primitives_reject_bad_input(call, error):
+    _, ax = new_diagram(2, 2)
+    with pytest.raises(error):
+        call(ax)
+
+
+def test_new_diagram_rejects_a_zero_size():
+    with pytest.raises(ValueError):
+        new_diagram(0, 3)
+
+
+# --------------------------------------------------------------------- unrolled
+
+
+@pytest.mark.parametrize("steps", [1, 3, 6])
+def test_unrolled_network_has_one_cell_per_step_with_the_same_weights(steps):
+    fig = unrolled_rnn_figure(steps, rolled=False)
+    drawing = fig.drawing
+    assert len(drawing.cells) == len(drawing.inputs) == len(drawing.outputs) == steps
+    labels = drawing.label_texts()
+    # weight sharing: every step carries the same three weight names
+    assert labels.count("$W_{ih}$") == labels.count("$W_{hh}$") == labels.count("$W_{hy}$") == steps
+    assert set(labels) == {"$W_{ih}$", "$W_{hh}$", "$W_{hy}$"}
+    assert drawing.losses == [] and drawing.gradient_arrows == []
+
+
+def test_long_chains_are_abbreviated_with_a_last_step_T():
+    drawing = unrolled_rnn_figure(5, rolled=False).drawing
+    names = [cell.text.get_text() for cell in drawing.cells]
+    assert names == ["$h_{1}$", "$h_{2}$", "$h_{3}$", "$h_{4}$", "$h_{T}$"]
+    _, ax = new_diagram(20, 5)
+    plain = draw_unrolled_rnn(ax, 5, last_label=None)
+    assert plain.cells[-1].text.get_text() == "$h_{5}$"
+
+
+def test_backward_version_adds_losses_and_gradient_arrows():
+    drawing = unrolled_rnn_figure(4, backward=True).drawing
+    assert len(drawing.losses) == 4
+    # one arrow from each loss down to its cell, one along the chain per step
+    assert len(drawing.gradient_arrows) == 8
+    assert all(a.get_linestyle() == "--" for a in drawing.gradient_arrows)
+
+
+def test_figure_fits_what_was_drawn_and_renders():
+    fig = unrolled_rnn_figure(4)
+    ax = fig.axes[0]
+    assert ax.get_xlim()[1] >= fig.drawing.right
+    for shape in fig.drawing.cells + fig.drawing.outputs:
+        assert 0 <= shape.center[0] <= ax.get_xlim()[1]
+        assert 0 <= shape.top[1] <= ax.get_ylim()[1]
+    assert figure_to_png(fig, dpi=40).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("steps, error", [(0, ValueError), (13, ValueError), (2.0, TypeError), (True, TypeError)])
+def test_bad_step_counts(steps, error):
+    with pytest.raises(error):
+        unrolled_rnn_figure(steps)

@@ -1,0 +1,225 @@
+"""Checkers for the gate exercises of chapters 3 (LSTM) and 4 (GRU).
+
+Same machinery and style as the cell checkers (:mod:`lstm_edu.check._core`): each
+exercise is a reference, a parametrised variant and a catalogue of mistakes; a
+checker prints kind, specific feedback and returns True or False, never raising
+because of the learner's code.
+
+- ``cifg_lstm_step(fn)``: ``fn(x, h_prev, c_prev, params) -> (h_next, c_next)``, the
+  coupled input-forget gate LSTM of Greff et al. (CIFG): ``f = 1 - i``; the forget
+  rows of ``params`` are ignored.
+- ``set_forget_bias(fn)``: ``fn(lstm, value)`` changes a ``torch.nn.LSTM`` in place so
+  that the forget gate's effective bias ``bias_ih + bias_hh`` equals ``value`` in every
+  layer, and nothing else changes.
+- ``flip_update_convention(fn)``: ``fn(params) -> new_params`` for a GRU whose update
+  is written the other way round, ``h = (1 - z) * h_prev + z * n`` (Chung et al. 2014),
+  so that it computes exactly what ``torch.nn.GRU`` computes with ``params``.
+
+Import them with ``from lstm_edu.check.gates import cifg_lstm_step, set_forget_bias,
+flip_update_convention``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstm_edu.check import _variants as variants
+from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
+from lstm_edu.check.cells import LSTM_EQUATIONS, cell_cases, make_values
+
+# ------------------------------------------------------------------ CIFG step
+
+
+def cifg_variant(x, h_prev, c_prev, params, *, forget: str = "1-i", cell_activation: str = "tanh"):
+    """(h_next, c_next) of one CIFG step, or a mistaken version.
+
+    ``forget``: ``"1-i"`` (correct), ``"f"`` (the ordinary forget gate), ``"i"`` (the input
+    gate itself), ``"1"`` (no forget gate, Greff's NFG).
+    """
+    pre = variants.lstm_gates(x, h_prev, params)
+    i, f, o = (variants.sigmoid(pre[k]) for k in "ifo")
+    g = np.tanh(pre["g"])
+    keep = {"1-i": 1 - i, "f": f, "i": i, "1": np.ones_like(i)}[forget]
+    c_next = keep * c_prev + i * g
+    return variants.ACTIVATIONS[cell_activation](c_next) * o, c_next
+
+
+CIFG_STEP = Exercise(
+    name="cifg_lstm_step",
+    signature="cifg_lstm_step(x, h_prev, c_prev, params) -> (h_next, c_next)",
+    outputs=(Output("h_next"), Output("c_next")),
+    reference=lambda *args: cifg_variant(*args),
+    variant=cifg_variant,
+    cases=lambda: cell_cases("lstm", ("x", "h_prev", "c_prev", "params")),
+    catalogue=(
+        Mistake("cifg.forget_block", "ordinary forget gate", "the ordinary forget gate was used",
+                "Your c_next uses sigmoid of the forget block, as in the vanilla LSTM. In the coupled "
+                "variant the forget gate is not computed from its own weights at all.",
+                "replace f by 1 - i: c_next = (1 - i) * c_prev + i * g.", {"forget": "f"}),
+        Mistake("cifg.f_equals_i", "f = i", "the forget gate was set to i instead of 1 - i",
+                "Your cell keeps i * c_prev. Coupling means the cell forgets exactly as much as it writes: "
+                "when i is near 1 (write), f = 1 - i is near 0 (make room).",
+                "use (1 - i) * c_prev.", {"forget": "i"}),
+        Mistake("cifg.no_forget", "no forget gate", "the old cell is kept whole (f = 1)",
+                "Your cell adds i * g to all of c_prev: that is Greff's NFG variant (no forget gate), "
+                "not the coupled one.",
+                "multiply c_prev by (1 - i).", {"forget": "1"}),
+        Mistake("cifg.no_output_tanh", "no output activation", "tanh of the cell state is missing",
+                "Your h_next is o * c_next. The output activation (Greff's NOAF removes it) squashes the "
+                "cell before the output gate.",
+                "h_next = o * tanh(c_next).", {"cell_activation": "identity"}),
+    ),
+    equations=LSTM_EQUATIONS.replace("c_next = f * c_prev + i * g",
+                                     "c_next = (1 - i) * c_prev + i * g      # coupled: f = 1 - i"),
+    see="Chapter 3 (LSTM), the gate ablations",
+)
+
+
+def cifg_lstm_step(fn) -> bool:
+    """Check ``fn(x, h_prev, c_prev, params) -> (h_next, c_next)`` for the coupled-gate LSTM."""
+    return run_exercise(CIFG_STEP, fn)
+
+
+# ---------------------------------------------------------------- forget bias
+
+
+def _lstm_cases() -> list[Case]:
+    import torch
+
+    cases = []
+    for seed, (D, H, layers, value) in enumerate(((3, 4, 1, 1.0), (2, 5, 1, 2.0), (4, 3, 2, -1.0))):
+        torch.manual_seed(100 + seed)
+        lstm = torch.nn.LSTM(D, H, num_layers=layers, dtype=torch.float64)
+        cases.append(Case(f"'nn.LSTM({D}, {H}, num_layers={layers}), value={value}'", (lstm, value), ("lstm", "value")))
+    return cases
+
+
+def _effective_biases(lstm) -> dict[str, np.ndarray]:
+    """layer name -> bias_ih + bias_hh (4H,), the bias each gate really sees."""
+    return {f"layer {k}": (getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")).detach().numpy().copy()
+            for k in range(lstm.num_layers)}
+
+
+def forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", layers: str = "all"):
+    """Set the forget bias correctly (``mode="sum"``: ih = value, hh = 0) or in a mistaken way.
+
+    ``block``: which gate block is changed (1 = forget in the order i, f, g, o);
+    ``mode``: ``"ih_only"`` leaves ``bias_hh`` as it was, ``"both"`` sets both to ``value``;
+    ``layers``: ``"first"`` changes layer 0 only.
+    """
+    import torch
+
+    H = lstm.hidden_size
+    rows = slice(block * H, (block + 1) * H)
+    with torch.no_grad():
+        for k in range(lstm.num_layers if layers == "all" else 1):
+            getattr(lstm, f"bias_ih_l{k}")[rows] = value
+            if mode == "sum":
+                getattr(lstm, f"bias_hh_l{k}")[rows] = 0.0
+            elif mode == "both":
+                getattr(lstm, f"bias_hh_l{k}")[rows] = value
+    return _effective_biases(lstm)
+
+
+FORGET_BIAS = Exercise(
+    name="set_forget_bias",
+    signature="set_forget_bias(lstm, value) -> None   (changes lstm in place)",
+    outputs=(Output("bias_ih + bias_hh", "dict"),),
+    reference=lambda lstm, value: forget_bias_variant(lstm, value),
+    variant=forget_bias_variant,
+    cases=_lstm_cases,
+    observe=lambda result, args: _effective_biases(args[0]),
+    mutable=("lstm",),
+    catalogue=(
+        Mistake("forget_bias.input_block", "wrong block", "the input gate's bias was set (rows 0:H)",
+                "You changed the first block of the bias. PyTorch stores the blocks in the order i, f, g, o, "
+                "so the forget gate is the second block.", "use rows H:2*H.", {"block": 0}),
+        Mistake("forget_bias.candidate_block", "wrong block", "the candidate's bias was set (rows 2H:3H)",
+                "You changed the third block, the candidate g.", "the forget gate is rows H:2*H.", {"block": 2}),
+        Mistake("forget_bias.hh_untouched", "two biases", "bias_hh was left as it was",
+                "PyTorch adds two bias vectors, so the gate sees bias_ih + bias_hh. You set bias_ih to the "
+                "value but kept PyTorch's random bias_hh, so the sum is off by that random amount.",
+                "also set the forget rows of bias_hh to 0.", {"mode": "ih_only"}),
+        Mistake("forget_bias.both_set", "two biases", "both bias vectors were set to the value",
+                "The gate sees bias_ih + bias_hh, which is now twice the value.",
+                "set bias_ih's forget rows to the value and bias_hh's to 0.", {"mode": "both"}),
+        Mistake("forget_bias.first_layer_only", "layers", "only the first layer was changed",
+                "A stacked LSTM has bias_ih_l0, bias_ih_l1, ...; your function changed layer 0 only.",
+                "loop over lstm.named_parameters() and change every name that starts with 'bias_'.",
+                {"layers": "first"}),
+    ),
+    equations="""
+H = lstm.hidden_size;   forget rows = H:2*H  (gate order i, f, g, o)
+with torch.no_grad():                       # parameters may not be changed in place otherwise
+    for every layer k:  bias_ih_lk[H:2*H] = value;   bias_hh_lk[H:2*H] = 0
+""",
+    see="Chapter 3 (LSTM), the forget-gate bias experiment",
+)
+
+
+def set_forget_bias(fn) -> bool:
+    """Check ``fn(lstm, value)``, which must make the effective forget-gate bias equal ``value``."""
+    return run_exercise(FORGET_BIAS, fn)
+
+
+# ---------------------------------------------------- GRU update convention
+
+
+def _gru_param_cases() -> list[Case]:
+    cases = []
+    for seed, (how, B, D, H) in enumerate((("deterministic", 1, 4, 4), ("random", 2, 3, 5), ("random", 4, 6, 3))):
+        params = make_values("gru", B, D, H, how, seed)["params"]
+        cases.append(Case(f"'{how}, D={D}, H={H}'", (params,), ("params",)))
+    return cases
+
+
+def flip_variant(params, *, block: int = 1, arrays=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+                 how: str = "negate"):
+    """New GRU parameters with block ``block`` of ``arrays`` negated (``how="one_minus"``: 1 - value)."""
+    H = params["weight_hh"].shape[1]
+    rows = slice(block * H, (block + 1) * H)
+    new = {name: np.array(value, dtype=np.float64, copy=True) for name, value in params.items()}
+    for name in arrays:
+        new[name][rows] = -new[name][rows] if how == "negate" else 1 - new[name][rows]
+    return new
+
+
+FLIP_UPDATE = Exercise(
+    name="flip_update_convention",
+    signature="flip_update_convention(params) -> new_params",
+    outputs=(Output("new_params", "dict"),),
+    reference=lambda params: flip_variant(params),
+    variant=flip_variant,
+    cases=_gru_param_cases,
+    catalogue=(
+        Mistake("flip.weights_only", "partial", "the biases were not negated",
+                "1 - sigmoid(a) = sigmoid(-a) needs the whole pre-activation a negated, biases included.",
+                "negate the z rows of bias_ih and bias_hh too.", {"arrays": ("weight_ih", "weight_hh")}),
+        Mistake("flip.biases_only", "partial", "only the biases were negated",
+                "The weights feed the same pre-activation; negate their z rows as well.",
+                "negate rows H:2H of weight_ih, weight_hh, bias_ih and bias_hh.", {"arrays": ("bias_ih", "bias_hh")}),
+        Mistake("flip.input_side_only", "partial", "only the input-side arrays were negated",
+                "z's pre-activation is x W_iz^T + b_iz + h W_hz^T + b_hz: all four parts must change sign.",
+                "negate the z rows of weight_hh and bias_hh too.", {"arrays": ("weight_ih", "bias_ih")}),
+        Mistake("flip.reset_block", "wrong block", "the reset gate's rows were negated",
+                "PyTorch's GRU blocks are r, z, n: the update gate is the second block, rows H:2H.",
+                "negate rows H:2*H.", {"block": 0}),
+        Mistake("flip.one_minus", "wrong operation", "1 - w instead of -w",
+                "The identity is 1 - sigmoid(a) = sigmoid(-a): negate the parameters, do not subtract them from 1.",
+                "use -w for the z rows.", {"how": "one_minus"}),
+    ),
+    equations="""
+1 - sigmoid(a) = sigmoid(-a), so z' = 1 - z is a sigmoid of the negated z pre-activation:
+new = copies of params;  for name in (weight_ih, weight_hh, bias_ih, bias_hh):  new[name][H:2*H] *= -1
+""",
+    see="Chapter 4 (GRU), the update-gate conventions",
+)
+
+
+def flip_update_convention(fn) -> bool:
+    """Check ``fn(params) -> new_params`` (see the module docstring)."""
+    return run_exercise(FLIP_UPDATE, fn)
+
+
+__all__ = ["cifg_lstm_step", "set_forget_bias", "flip_update_convention",
+           "CIFG_STEP", "FORGET_BIAS", "FLIP_UPDATE"]

@@ -1,0 +1,479 @@
+"""Gate explorers: move the inputs and the gate biases of one LSTM or GRU unit and watch the cell.
+
+Two versions share one specification (:class:`ExplorerSpec`), one panel (the cell
+diagram of :mod:`lstm_edu.diagrams` with live numbers, plus a plain-words reading
+of every gate) and the same presets:
+
+- :func:`lstm_explorer` / :func:`gru_explorer` (``live=False``, the default): a
+  self-contained HTML widget whose sliders are computed **in the browser** by a
+  few lines of JavaScript.  It responds in the static HTML book, in Jupyter and
+  in Colab alike, without a kernel;
+- ``live=True``: an ``ipywidgets`` version whose every slider move calls the
+  package's own numpy step (:func:`lstm_edu.scratch.lstm_step_forward` or
+  ``gru_step_forward``) in the kernel.  It needs a running kernel (Jupyter,
+  Colab); in the static book it would not respond, so chapters show it only as
+  an optional cell.
+
+The cell is a single unit (D = H = 1) with fixed weights: every block's
+pre-activation is ``a = w * x_t + u * h_{t-1} + b`` with the weights ``w`` (input)
+and ``u`` (recurrent) of :data:`DEFAULT_WEIGHTS` (changeable with ``weights=``), and
+the sliders set ``x_t``, ``h_{t-1}`` (and ``c_{t-1}``) and each block's bias ``b``.
+The JavaScript computes exactly the Python numbers; the browser tests check it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from lstm_edu.diagrams._cell_svg import PAINT_JS, format_number, script_json as _json
+from lstm_edu.diagrams.gru_cell import gru_cell_values, gru_drawing
+from lstm_edu.diagrams.lstm_cell import lstm_cell_values, lstm_drawing
+
+KINDS = ("lstm", "gru")
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider: ``name`` is the settings key, ``label`` its HTML label."""
+
+    name: str
+    label: str
+    low: float
+    high: float
+    step: float
+    value: float
+
+    def clip(self, value: float) -> float:
+        return min(max(float(value), self.low), self.high)
+
+
+@dataclass(frozen=True)
+class ExplorerSpec:
+    """Everything that differs between the LSTM and the GRU explorer."""
+
+    kind: str
+    title: str
+    controls: tuple[Control, ...]
+    presets: tuple[tuple[str, Mapping[str, float]], ...]  # (button text, settings it changes)
+    readout: tuple[str, ...]  # HTML sentences with {key} (a value) and {key%} (a percentage)
+    weights: Mapping[str, tuple[float, ...]]
+    step_js: str  # body of a JavaScript function (s, w) -> values, s = settings, w = weights
+    note: str = ""
+
+    @property
+    def defaults(self) -> dict[str, float]:
+        return {c.name: c.value for c in self.controls}
+
+
+def _state_controls(with_cell: bool) -> tuple[Control, ...]:
+    controls = [
+        Control("x", "input x<sub>t</sub>", -2.0, 2.0, 0.1, 1.0),
+        Control("h_prev", "hidden h<sub>t\u22121</sub>", -1.0, 1.0, 0.05, 0.5),
+    ]
+    if with_cell:
+        controls.append(Control("c_prev", "cell c<sub>t\u22121</sub>", -3.0, 3.0, 0.1, 1.0))
+    return tuple(controls)
+
+
+def _bias_controls(names: Mapping[str, str]) -> tuple[Control, ...]:
+    return tuple(Control(f"b_{key}", f"bias b<sub>{key}</sub> ({text})", -6.0, 6.0, 0.25, 0.0)
+                 for key, text in names.items())
+
+
+LSTM_SPEC = ExplorerSpec(
+    kind="lstm",
+    title="LSTM gate explorer",
+    controls=_state_controls(True) + _bias_controls({"i": "input", "f": "forget", "g": "candidate", "o": "output"}),
+    presets=(
+        ("keep: f\u22481, i\u22480", {"b_f": 6.0, "b_i": -6.0}),
+        ("erase: f\u22480", {"b_f": -6.0}),
+        ("overwrite: f\u22480, i\u22481", {"b_f": -6.0, "b_i": 6.0}),
+        ("hide: o\u22480", {"b_o": -6.0}),
+    ),
+    readout=(
+        "<b>forget gate</b> f = {f}: the cell keeps {f%} of its old content "
+        "c<sub>t\u22121</sub> = {c_prev}, so f\u00b7c<sub>t\u22121</sub> = {fc}",
+        "<b>input gate</b> i = {i}: it writes {i%} of the candidate g = {g}, so i\u00b7g = {ig}",
+        "<b>new cell</b> c<sub>t</sub> = f\u00b7c<sub>t\u22121</sub> + i\u00b7g = {c}",
+        "<b>output gate</b> o = {o}: h<sub>t</sub> shows {o%} of tanh(c<sub>t</sub>) = {tanh_c}, "
+        "so h<sub>t</sub> = {h}",
+    ),
+    weights={"weight_ih": (1.0, 1.0, 1.0, 1.0), "weight_hh": (0.5, 0.5, 0.5, 0.5)},
+    step_js="""
+      var sig = function (a) { return 1 / (1 + Math.exp(-a)); };
+      var b = [s.b_i, s.b_f, s.b_g, s.b_o];
+      var a = [0, 1, 2, 3].map(function (k) { return (w.weight_ih[k] * s.x + b[k]) + (w.weight_hh[k] * s.h_prev + 0); });
+      var v = {x: s.x, h_prev: s.h_prev, c_prev: s.c_prev, a_i: a[0], a_f: a[1], a_g: a[2], a_o: a[3],
+               i: sig(a[0]), f: sig(a[1]), g: Math.tanh(a[2]), o: sig(a[3])};
+      v.fc = v.f * s.c_prev; v.ig = v.i * v.g;
+      v.c = v.f * s.c_prev + v.i * v.g; v.tanh_c = Math.tanh(v.c); v.h = v.o * v.tanh_c;
+      return v;""",
+    note="Every block's pre-activation is a = w\u00b7x<sub>t</sub> + u\u00b7h<sub>t\u22121</sub> + b "
+         "with w = {w} and u = {u}. Gates are continuous: 0.3 passes 30%.",
+)
+
+GRU_SPEC = ExplorerSpec(
+    kind="gru",
+    title="GRU gate explorer (PyTorch's convention)",
+    controls=_state_controls(False) + _bias_controls({"r": "reset", "z": "update", "n": "candidate"}),
+    presets=(
+        ("keep the old state: z\u22481", {"b_z": 6.0}),
+        ("take the candidate: z\u22480", {"b_z": -6.0}),
+        ("reset: r\u22480", {"b_r": -6.0}),
+    ),
+    readout=(
+        "<b>update gate</b> z = {z}: the state keeps {z%} of h<sub>t\u22121</sub> = {h_prev}, "
+        "so z\u00b7h<sub>t\u22121</sub> = {zh}",
+        "<b>1 \u2212 z</b> = {omz}: it takes {omz%} of the candidate n = {n}, so (1\u2212z)\u00b7n = {omzn}",
+        "<b>reset gate</b> r = {r}: the candidate sees {r%} of the recurrent term "
+        "W<sub>hn</sub>h<sub>t\u22121</sub> + b<sub>hn</sub> = {hn}",
+        "<b>new state</b> h<sub>t</sub> = z\u00b7h<sub>t\u22121</sub> + (1\u2212z)\u00b7n = {h}",
+    ),
+    weights={"weight_ih": (1.0, 1.0, 1.0), "weight_hh": (0.5, 0.5, 1.0), "bias_hn": (0.0,)},
+    step_js="""
+      var sig = function (a) { return 1 / (1 + Math.exp(-a)); };
+      var ar = (w.weight_ih[0] * s.x + s.b_r) + (w.weight_hh[0] * s.h_prev + 0);
+      var az = (w.weight_ih[1] * s.x + s.b_z) + (w.weight_hh[1] * s.h_prev + 0);
+      var hn = w.weight_hh[2] * s.h_prev + w.bias_hn[0];
+      var r = sig(ar), z = sig(az);
+      var an = (w.weight_ih[2] * s.x + s.b_n) + r * hn;
+      var n = Math.tanh(an);
+      return {x: s.x, h_prev: s.h_prev, a_r: ar, a_z: az, a_n: an, r: r, z: z, hn: hn, rhn: r * hn, n: n,
+              zh: z * s.h_prev, omz: 1 - z, omzn: (1 - z) * n, h: (1 - z) * n + z * s.h_prev};""",
+    note="Pre-activations: a = w\u00b7x<sub>t</sub> + u\u00b7h<sub>t\u22121</sub> + b with w = {w} and "
+         "u = {u} (r, z, n); b<sub>hn</sub> = {bhn}. z = 1 keeps the old state (PyTorch, Cho et al.).",
+)
+
+SPECS = {"lstm": LSTM_SPEC, "gru": GRU_SPEC}
+
+
+# ------------------------------------------------------------------ the numbers
+
+
+def _spec(kind: str) -> ExplorerSpec:
+    if kind not in SPECS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return SPECS[kind]
+
+
+def check_weights(kind: str, weights: Mapping[str, object] | None) -> dict[str, tuple[float, ...]]:
+    """The explorer's weights, defaults filled in, as tuples of floats of the right length."""
+    spec = _spec(kind)
+    merged = dict(spec.weights)
+    if weights is not None:
+        unknown = set(weights) - set(spec.weights)
+        if unknown:
+            raise KeyError(f"unknown weight {sorted(unknown)}; the {kind} explorer has {sorted(spec.weights)}")
+        merged.update(weights)
+    out = {}
+    for name, default in spec.weights.items():
+        values = tuple(float(v) for v in np.asarray(merged[name], dtype=np.float64).ravel())
+        if len(values) != len(default):
+            raise ValueError(f"weights[{name!r}] needs {len(default)} numbers (one per block), got {len(values)}")
+        if not all(math.isfinite(v) for v in values):
+            raise ValueError(f"weights[{name!r}] must be finite, got {values}")
+        out[name] = values
+    return out
+
+
+def check_settings(kind: str, settings: Mapping[str, float] | None) -> dict[str, float]:
+    """Slider settings with defaults filled in; unknown names raise a ``KeyError``."""
+    spec = _spec(kind)
+    merged = spec.defaults
+    if settings:
+        unknown = set(settings) - set(merged)
+        if unknown:
+            raise KeyError(f"unknown control {sorted(unknown)}; the {kind} explorer has {sorted(merged)}")
+        for name, value in settings.items():
+            value = float(value)
+            if not math.isfinite(value):
+                raise ValueError(f"setting {name!r} must be finite, got {value}")
+            merged[name] = value
+    return merged
+
+
+def explorer_params(kind: str, settings: Mapping[str, float], weights: Mapping[str, object] | None = None) -> dict:
+    """The PyTorch-layout parameters (D = H = 1) that the sliders describe."""
+    w = check_weights(kind, weights)
+    s = check_settings(kind, settings)
+    if kind == "lstm":
+        bias_ih = [s["b_i"], s["b_f"], s["b_g"], s["b_o"]]
+        bias_hh = [0.0, 0.0, 0.0, 0.0]
+    else:
+        bias_ih = [s["b_r"], s["b_z"], s["b_n"]]
+        bias_hh = [0.0, 0.0, w["bias_hn"][0]]
+    return {
+        "weight_ih": np.array(w["weight_ih"])[:, None],
+        "weight_hh": np.array(w["weight_hh"])[:, None],
+        "bias_ih": np.array(bias_ih),
+        "bias_hh": np.array(bias_hh),
+    }
+
+
+def explorer_values(kind: str, settings: Mapping[str, float] | None = None,
+                    weights: Mapping[str, object] | None = None) -> dict[str, float]:
+    """Every diagram value for the given slider settings, computed by the package's numpy step."""
+    s = check_settings(kind, settings)
+    params = explorer_params(kind, s, weights)
+    if kind == "lstm":
+        return lstm_cell_values([[s["x"]]], [[s["h_prev"]]], [[s["c_prev"]]], params)
+    return gru_cell_values([[s["x"]]], [[s["h_prev"]]], params)
+
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)(%?)\}")
+
+
+def percent(value: float) -> str:
+    """A gate value as a whole percentage, rounded half up like JavaScript's ``Math.round``."""
+    return f"{math.floor(100 * float(value) + 0.5)}%"
+
+
+def fill_template(template: str, values: Mapping[str, object]) -> str:
+    """Replace ``{key}`` by the formatted value and ``{key%}`` by the percentage."""
+
+    def replace(match: re.Match) -> str:
+        key, pct = match.group(1), match.group(2)
+        if key not in values:
+            raise KeyError(f"the reading uses {key!r}, which is not among the values")
+        return percent(values[key]) if pct else html.escape(format_number(values[key]))
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def reading(kind: str, values: Mapping[str, object]) -> list[str]:
+    """The plain-words reading of every gate (HTML sentences), as the widgets show it."""
+    return [fill_template(t, values) for t in _spec(kind).readout]
+
+
+# ------------------------------------------------------------------ HTML pieces
+
+_ids = itertools.count(1)
+
+
+def _uid(kind: str, payload: str) -> str:
+    digest = hashlib.sha1(payload.encode()).hexdigest()[:6]
+    return f"lstm-edu-{kind}-explorer-{next(_ids)}-{digest}"
+
+
+def _note(spec: ExplorerSpec, weights: Mapping[str, tuple[float, ...]]) -> str:
+    def numbers(values):
+        unique = sorted(set(values))
+        return format_number(unique[0]) if len(unique) == 1 else "(" + ", ".join(map(format_number, values)) + ")"
+
+    return spec.note.format(w=numbers(weights["weight_ih"]), u=numbers(weights["weight_hh"]),
+                            bhn=format_number(weights.get("bias_hn", (0.0,))[0]))
+
+
+def panel_html(kind: str, values: Mapping[str, object], uid: str) -> str:
+    """The diagram and the reading for ``values`` (the part both versions show)."""
+    drawing = lstm_drawing() if kind == "lstm" else gru_drawing()
+    items = "".join(f'<li data-template="{k}">{sentence}</li>' for k, sentence in enumerate(reading(kind, values)))
+    return (f'<div class="lee-figure">{drawing.render(values, uid=uid)}</div>'
+            f'<ul class="lee-reading">{items}</ul>')
+
+
+_STYLE = """
+#UID { font-family: sans-serif; font-size: 14px; border: 1px solid #ddd; border-radius: 8px;
+       padding: 10px 12px; margin: 8px 0; max-width: 980px; background: #fff; color: #222; }
+#UID .lee-title { font-weight: bold; margin-bottom: 4px; }
+#UID .lee-note { color: #555; font-size: 12.5px; margin-bottom: 6px; }
+#UID .lee-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
+#UID .lee-controls { flex: 0 1 300px; min-width: 250px; }
+#UID .lee-controls label { display: grid; grid-template-columns: 128px 1fr 48px; align-items: center;
+                           gap: 4px; margin: 2px 0; font-size: 12.5px; }
+#UID .lee-controls input[type=range] { width: 100%; margin: 0; }
+#UID .lee-controls output { font-variant-numeric: tabular-nums; text-align: right; }
+#UID .lee-presets { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px; }
+#UID .lee-presets button { font-size: 12px; padding: 2px 7px; border: 1px solid #aaa; border-radius: 4px;
+                           background: #f6f6f6; cursor: pointer; }
+#UID .lee-figure { flex: 1 1 420px; min-width: 300px; }
+#UID .lee-reading { margin: 4px 0 0 0; padding-left: 20px; font-size: 13.5px; line-height: 1.5; }
+"""
+
+_SCRIPT = """
+(function () {
+  var root = document.getElementById("UID");
+  if (!root) return;
+  %(paint)s
+  var spec = JSON.parse(root.querySelector("script.lee-spec").textContent);
+  function step(s, w) {%(step)s
+  }
+  function fill(template, values, fmt) {
+    return template.replace(/\\{([a-z_]+)(%%?)\\}/g, function (m, key, pct) {
+      return pct ? Math.round(100 * values[key]) + "%%" : fmt(values[key]);
+    });
+  }
+  var inputs = Array.prototype.slice.call(root.querySelectorAll("input[data-control]"));
+  function update() {
+    var s = {};
+    inputs.forEach(function (el) { s[el.getAttribute("data-control")] = parseFloat(el.value); });
+    var values = step(s, spec.weights);
+    var tools = lstmEduPaint(root, values);
+    inputs.forEach(function (el) {
+      root.querySelector('output[data-control="' + el.getAttribute("data-control") + '"]').textContent =
+        tools.fmt(s[el.getAttribute("data-control")]);
+    });
+    root.querySelectorAll("[data-template]").forEach(function (el) {
+      el.innerHTML = fill(spec.readout[+el.getAttribute("data-template")], values, tools.fmt);
+    });
+    root.lstmEduValues = values;
+  }
+  inputs.forEach(function (el) { el.addEventListener("input", update); });
+  root.querySelectorAll("button[data-preset]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var changes = spec.presets[+button.getAttribute("data-preset")];
+      inputs.forEach(function (el) {
+        var k = el.getAttribute("data-control");
+        el.value = (k in changes) ? changes[k] : spec.defaults[k];
+      });
+      update();
+    });
+  });
+  update();
+})();
+"""
+
+
+def _slider_html(control: Control, value: float) -> str:
+    return (f'<label><span>{control.label}</span>'
+            f'<input type="range" data-control="{control.name}" min="{control.low:g}" max="{control.high:g}" '
+            f'step="{control.step:g}" value="{value:g}" aria-label="{html.escape(re.sub("<[^>]+>", "", control.label))}">'
+            f'<output data-control="{control.name}">{html.escape(format_number(value))}</output></label>')
+
+
+class StaticExplorer:
+    """The browser-computed gate explorer: display it (``_repr_html_``) or take ``.html``."""
+
+    def __init__(self, kind: str = "lstm", *, weights: Mapping[str, object] | None = None,
+                 settings: Mapping[str, float] | None = None, uid: str | None = None):
+        self.spec = _spec(kind)
+        self.weights = check_weights(kind, weights)
+        chosen = check_settings(kind, settings)
+        self.settings = {c.name: c.clip(chosen[c.name]) for c in self.spec.controls}
+        self.values = explorer_values(kind, self.settings, self.weights)
+        payload = json.dumps({"kind": kind, "weights": self.weights, "settings": self.settings}, sort_keys=True)
+        self.uid = uid or _uid(kind, payload)
+        self.html = self._build()
+
+    def _build(self) -> str:
+        spec, uid = self.spec, self.uid
+        data = {
+            "weights": self.weights,
+            "defaults": spec.defaults,
+            "presets": [dict(changes) for _, changes in spec.presets],
+            "readout": list(spec.readout),
+        }
+        sliders = "".join(_slider_html(c, self.settings[c.name]) for c in spec.controls)
+        buttons = "".join(f'<button type="button" data-preset="{k}">{html.escape(text)}</button>'
+                          for k, (text, _) in enumerate(spec.presets))
+        buttons += f'<button type="button" data-preset="{len(spec.presets)}">defaults</button>'
+        data["presets"].append({})
+        script = _SCRIPT.replace("UID", uid) % {"paint": PAINT_JS, "step": spec.step_js}
+        return (
+            f'<div class="lstm-edu-explorer" id="{uid}" data-kind="{spec.kind}">'
+            f'<style>{_STYLE.replace("UID", uid)}</style>'
+            f'<div class="lee-title">{html.escape(spec.title)}</div>'
+            f'<div class="lee-note">{_note(spec, self.weights)}</div>'
+            f'<div class="lee-body"><div class="lee-controls">{sliders}<div class="lee-presets">{buttons}</div></div>'
+            f'{panel_html(spec.kind, self.values, uid)}</div>'
+            f'<script type="application/json" class="lee-spec">{_json(data)}</script>'
+            f"<script>{script}</script></div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+class LiveExplorer:
+    """The kernel-computed gate explorer (ipywidgets); needs a running kernel.
+
+    ``sliders`` maps control names to ``FloatSlider`` widgets, ``box`` is the whole
+    widget, ``values`` the current diagram values and ``timings_ms`` the duration of
+    each update (compute + render), which ``benchmarks/bench_widgets.py`` reports.
+    """
+
+    def __init__(self, kind: str = "lstm", *, weights: Mapping[str, object] | None = None,
+                 settings: Mapping[str, float] | None = None):
+        import ipywidgets as widgets
+
+        self.spec = _spec(kind)
+        self.weights = check_weights(kind, weights)
+        start = check_settings(kind, settings)
+        self.uid = _uid(kind, "live")
+        self.timings_ms: list[float] = []
+        self.sliders = {
+            c.name: widgets.FloatSlider(value=c.clip(start[c.name]), min=c.low, max=c.high, step=c.step,
+                                        description=re.sub("<[^>]+>", "", c.label), continuous_update=True,
+                                        readout_format=".2f", style={"description_width": "150px"},
+                                        layout=widgets.Layout(width="360px"))
+            for c in self.spec.controls
+        }
+        buttons = []
+        for text, changes in list(self.spec.presets) + [("defaults", {})]:
+            button = widgets.Button(description=text, layout=widgets.Layout(width="auto"))
+            button.on_click(lambda _, changes=changes: self.apply_preset(changes))
+            buttons.append(button)
+        self.panel = widgets.HTML()
+        note = widgets.HTML(f'<div style="color:#555;font-size:12.5px">{_note(self.spec, self.weights)}</div>')
+        controls = widgets.VBox(list(self.sliders.values()) + [widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
+        self.box = widgets.VBox([widgets.HTML(f"<b>{html.escape(self.spec.title)}</b> (live: computed in the kernel)"),
+                                 note, widgets.HBox([controls, self.panel], layout=widgets.Layout(flex_flow="row wrap"))])
+        for slider in self.sliders.values():
+            slider.observe(lambda change: self.update(), names="value")
+        self.update()
+
+    @property
+    def settings(self) -> dict[str, float]:
+        return {name: float(slider.value) for name, slider in self.sliders.items()}
+
+    _quiet = False  # True while a preset sets several sliders: one update at the end
+
+    def apply_preset(self, changes: Mapping[str, float]) -> None:
+        """Set every slider to its default, then apply ``changes`` (one update at the end)."""
+        target = {**self.spec.defaults, **changes}
+        with self.box.hold_sync():
+            self._quiet = True
+            try:
+                for name, slider in self.sliders.items():
+                    slider.value = target[name]
+            finally:
+                self._quiet = False
+        self.update()
+
+    def update(self) -> dict:
+        """Recompute the step from the sliders and redraw the panel; returns the values."""
+        if self._quiet:
+            return self.values
+        start = time.perf_counter()
+        self.values = explorer_values(self.spec.kind, self.settings, self.weights)
+        self.panel.value = (f'<div style="min-width:420px;max-width:640px;font-family:sans-serif">'
+                            f"{panel_html(self.spec.kind, self.values, self.uid)}</div>")
+        self.timings_ms.append(1000 * (time.perf_counter() - start))
+        return self.values
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.box)
+
+
+def lstm_explorer(*, live: bool = False, weights=None, settings=None):
+    """The LSTM gate explorer: a browser-computed widget, or ``live=True`` for the ipywidgets version."""
+    return LiveExplorer("lstm", weights=weights, settings=settings) if live else \
+        StaticExplorer("lstm", weights=weights, settings=settings)
+
+
+def gru_explorer(*, live: bool = False, weights=None, settings=None):
+    """The GRU gate explorer (PyTorch's convention), browser-computed or ``live=True``."""
+    return LiveExplorer("gru", weights=weights, settings=settings) if live else \
+        StaticExplorer("gru", weights=weights, settings=settings)

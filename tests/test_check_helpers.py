@@ -196,8 +196,10 @@ def test_array_close_explains_differences(got, message, capsys):
 
 def test_catalogue_lists_every_checker():
     catalogue = check.catalogue()
-    assert set(catalogue) == set(check.EXERCISES)
+    assert set(catalogue) == set(check.all_exercises())
+    assert set(check.EXERCISES) < set(catalogue)
     assert all(catalogue[name] for name in catalogue)
+    assert all(callable(getattr(check, name)) for name in catalogue), "every checker is check.<name>"
     keys = [mistake.key for mistakes in catalogue.values() for mistake in mistakes]
     assert len(keys) == len(set(keys)), "mistake keys are unique"
 

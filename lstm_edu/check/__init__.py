@@ -47,6 +47,16 @@ Other checkers:
 - ``array_close(name, got, expected, rtol=1e-5, atol=1e-8)``: compare any array
   and explain the difference (shape, NaN, largest difference and where).
 
+Chapter checkers live in topic modules and are reachable as ``check.<name>``
+too (imported on first use, so ``import lstm_edu.check`` needs neither torch nor
+the chapters' code): ``gradients`` (chapters 1-2: ``cross_entropy``,
+``embedding_backward``, ``rnn_jacobian``, ``gradient_bound``, ``copy_baseline``),
+``gates`` (chapters 3-4: ``cifg_lstm_step``, ``set_forget_bias``,
+``flip_update_convention``), ``practice`` (chapters 5-6: ``decoder_inputs``,
+``greedy_decode``, ``exact_match``, ``last_valid_output``,
+``bidirectional_summary``, ``forget_gate_bias``) and ``imdb`` (chapter 7:
+``pad_and_truncate``, ``masked_mean``, ``masked_max``).
+
 ``catalogue()`` returns the mistakes each checker diagnoses and
 ``catalogue_markdown()`` renders them for the teacher's guide.
 """
@@ -93,6 +103,36 @@ EXERCISES: dict[str, tuple[Exercise, ...]] = {
     "count_parameters": (COUNT_PARAMETERS,),
 }
 
+#: Topic modules of chapter-specific checkers; each has an ``EXERCISES`` dict like the one above.
+TOPIC_MODULES = ("gradients", "gates", "practice", "imdb")
+
+
+def _topic(name: str):
+    import importlib
+
+    return importlib.import_module(f"lstm_edu.check.{name}")
+
+
+def __getattr__(name: str):
+    """Make ``check.<checker>`` find the chapter checkers in the topic modules, lazily."""
+    if name in TOPIC_MODULES:
+        return _topic(name)
+    for topic in TOPIC_MODULES:
+        module = _topic(topic)
+        if name in getattr(module, "EXERCISES", {}):
+            return getattr(module, name)
+    raise AttributeError(f"lstm_edu.check has no checker {name!r}")
+
+
+def all_exercises() -> dict[str, tuple[Exercise, ...]]:
+    """Every checker in the package (cells, helpers and the topic modules) with its exercises."""
+    exercises = dict(EXERCISES)
+    for topic in TOPIC_MODULES:
+        for name, value in _topic(topic).EXERCISES.items():
+            exercises[name] = value if isinstance(value, tuple) else (value,)
+    return exercises
+
+
 #: Families with more members than this are summarised in one line of the guide.
 SUMMARY_THRESHOLD = 3
 
@@ -101,7 +141,7 @@ def catalogue() -> dict[str, tuple[Mistake, ...]]:
     """The mistakes each checker can name, keyed by checker name."""
     return {
         name: tuple(mistake for exercise in exercises for mistake in exercise.catalogue)
-        for name, exercises in EXERCISES.items()
+        for name, exercises in all_exercises().items()
     }
 
 

@@ -223,3 +223,11 @@ def flip_update_convention(fn) -> bool:
 
 __all__ = ["cifg_lstm_step", "set_forget_bias", "flip_update_convention",
            "CIFG_STEP", "FORGET_BIAS", "FLIP_UPDATE"]
+
+
+#: The checkers of this module with their exercises, like ``lstm_edu.check.EXERCISES``.
+EXERCISES: dict[str, tuple[Exercise, ...]] = {
+    "cifg_lstm_step": (CIFG_STEP,),
+    "set_forget_bias": (FORGET_BIAS,),
+    "flip_update_convention": (FLIP_UPDATE,),
+}

@@ -65,8 +65,9 @@ def test_forget_bias_checker_explains_the_second_bias(capsys):
     def ih_only(lstm, value):
         H = lstm.hidden_size
         with torch.no_grad():
-            for k in range(lstm.num_layers):
-                getattr(lstm, f"bias_ih_l{k}")[H:2 * H] = value
+            for name, p in lstm.named_parameters():
+                if name.startswith("bias_ih"):
+                    p[H:2 * H] = value
 
     assert set_forget_bias(ih_only) is False
     assert "bias_hh was left as it was" in capsys.readouterr().out
@@ -76,12 +77,35 @@ def test_forget_bias_checker_finds_the_first_layer_only(capsys):
     def first_layer(lstm, value):
         H = lstm.hidden_size
         with torch.no_grad():
-            lstm.bias_ih_l0[H:2 * H] = value
-            lstm.bias_hh_l0[H:2 * H] = 0
+            for name, p in lstm.named_parameters():
+                if name.endswith(("_l0", "_l0_reverse")):
+                    p[H:2 * H] = value if name.startswith("bias_ih") else 0.0 if name.startswith("bias_hh") else p[H:2 * H]
 
     assert set_forget_bias(first_layer) is False
     out = capsys.readouterr().out
-    assert "passed 2 of 3" in out and "only the first layer" in out
+    assert "passed 3 of 4" in out and "only the first layer" in out
+
+
+def test_forget_bias_checker_finds_the_reverse_direction_left_out(capsys):
+    def forward_only(lstm, value):
+        H = lstm.hidden_size
+        with torch.no_grad():
+            for k in range(lstm.num_layers):
+                getattr(lstm, f"bias_ih_l{k}")[H:2 * H] = value
+                getattr(lstm, f"bias_hh_l{k}")[H:2 * H] = 0
+
+    assert set_forget_bias(forward_only) is False
+    assert "the reverse direction was left out" in capsys.readouterr().out
+
+
+def test_forget_bias_checker_notices_changed_weights(capsys):
+    def also_zeroes_weights(lstm, value):
+        correct_forget_bias(lstm, value)
+        with torch.no_grad():
+            lstm.weight_hh_l0.zero_()
+
+    assert set_forget_bias(also_zeroes_weights) is False
+    assert "weight_hh_l0" in capsys.readouterr().out
 
 
 def test_forget_bias_checker_survives_in_place_errors(capsys):

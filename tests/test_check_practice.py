@@ -41,14 +41,13 @@ def bidirectional_summary(outputs, lengths):
     return torch.cat([outputs[rows, lengths - 1, :hidden], outputs[:, 0, hidden:]], dim=-1)
 
 
-def forget_gate_bias(lstm, value):
-    hidden = lstm.hidden_size
-    with torch.no_grad():
-        for name, parameter in lstm.named_parameters():
-            if name.startswith("bias_ih"):
-                parameter[hidden:2 * hidden] = value
-            elif name.startswith("bias_hh"):
-                parameter[hidden:2 * hidden] = 0.0
+def lstm_parameter_count(input_size, hidden_size, num_layers, bidirectional):
+    directions = 2 if bidirectional else 1
+    total = 0
+    for layer in range(num_layers):
+        layer_input = input_size if layer == 0 else directions * hidden_size
+        total += directions * 4 * hidden_size * (layer_input + hidden_size + 2)
+    return total
 
 
 SOLUTIONS = {
@@ -57,7 +56,7 @@ SOLUTIONS = {
     "exact_match": exact_match,
     "last_valid_output": last_valid_output,
     "bidirectional_summary": bidirectional_summary,
-    "forget_gate_bias": forget_gate_bias,
+    "lstm_parameter_count": lstm_parameter_count,
 }
 
 
@@ -69,8 +68,6 @@ def test_correct_solutions_pass(name, capsys):
 
 def learner_variant(exercise, mistake):
     """A learner function that makes exactly ``mistake``."""
-    if exercise.name == "forget_gate_bias":
-        return functools.partial(practice.forget_bias_variant, **mistake.flags)
     return functools.partial(exercise.variant, **mistake.flags)
 
 
@@ -110,14 +107,19 @@ def test_numpy_answers_are_accepted(capsys):
     assert practice.last_valid_output(lambda o, l: last_valid_output(o, l).numpy()) is True
 
 
-def test_forget_bias_checker_notices_changed_weights(capsys):
-    def also_zeroes_weights(lstm, value):
-        forget_gate_bias(lstm, value)
-        with torch.no_grad():
-            lstm.weight_hh_l0.zero_()
+@pytest.mark.parametrize("case", practice.parameter_count_cases(), ids=lambda case: case.label)
+def test_the_parameter_count_reference_matches_torch(case):
+    input_size, hidden_size, num_layers, bidirectional = case.args
+    lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional)
+    assert practice.parameter_count_variant(*case.args) == sum(p.numel() for p in lstm.parameters())
 
-    assert practice.forget_gate_bias(also_zeroes_weights) is False
-    assert "weight_hh_l0" in capsys.readouterr().out
+
+def test_a_count_read_off_a_real_layer_passes(capsys):
+    def by_construction(input_size, hidden_size, num_layers, bidirectional):
+        lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional)
+        return sum(p.numel() for p in lstm.parameters())
+
+    assert practice.lstm_parameter_count(by_construction) is True
 
 
 def test_toy_decoder_step_depends_on_token_and_state():

@@ -10,7 +10,7 @@ because of the learner's code.
   rows of ``params`` are ignored.
 - ``set_forget_bias(fn)``: ``fn(lstm, value)`` changes a ``torch.nn.LSTM`` in place so
   that the forget gate's effective bias ``bias_ih + bias_hh`` equals ``value`` in every
-  layer, and nothing else changes.
+  layer and direction, and nothing else changes.
 - ``flip_update_convention(fn)``: ``fn(params) -> new_params`` for a GRU whose update
   is written the other way round, ``h = (1 - z) * h_prev + z * n`` (Chung et al. 2014),
   so that it computes exactly what ``torch.nn.GRU`` computes with ``params``.
@@ -87,48 +87,62 @@ def _lstm_cases() -> list[Case]:
     import torch
 
     cases = []
-    for seed, (D, H, layers, value) in enumerate(((3, 4, 1, 1.0), (2, 5, 1, 2.0), (4, 3, 2, -1.0))):
+    for seed, (D, H, layers, bidirectional, value) in enumerate(
+            ((3, 4, 1, False, 1.0), (2, 5, 1, False, 2.0), (4, 3, 2, False, -1.0), (3, 3, 1, True, 1.0))):
         torch.manual_seed(100 + seed)
-        lstm = torch.nn.LSTM(D, H, num_layers=layers, dtype=torch.float64)
-        cases.append(Case(f"'nn.LSTM({D}, {H}, num_layers={layers}), value={value}'", (lstm, value), ("lstm", "value")))
+        lstm = torch.nn.LSTM(D, H, num_layers=layers, bidirectional=bidirectional, dtype=torch.float64)
+        options = f", num_layers={layers}" if layers > 1 else ", bidirectional=True" if bidirectional else ""
+        cases.append(Case(f"'nn.LSTM({D}, {H}{options}), value={value}'", (lstm, value), ("lstm", "value")))
     return cases
 
 
-def _effective_biases(lstm) -> dict[str, np.ndarray]:
-    """layer name -> bias_ih + bias_hh (4H,), the bias each gate really sees."""
-    return {f"layer {k}": (getattr(lstm, f"bias_ih_l{k}") + getattr(lstm, f"bias_hh_l{k}")).detach().numpy().copy()
-            for k in range(lstm.num_layers)}
+def _suffixes(lstm) -> list[str]:
+    """``l0``, ``l0_reverse``, ``l1``, ...: one per layer and direction."""
+    directions = ("", "_reverse") if lstm.bidirectional else ("",)
+    return [f"l{k}{direction}" for k in range(lstm.num_layers) for direction in directions]
 
 
-def forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", layers: str = "all"):
+def _observed(lstm) -> dict[str, np.ndarray]:
+    """What the gates really see: ``bias_ih + bias_hh`` (4H,) per layer and direction, and every weight."""
+    seen = {f"bias_ih_{s} + bias_hh_{s}": (getattr(lstm, f"bias_ih_{s}") + getattr(lstm, f"bias_hh_{s}"))
+            for s in _suffixes(lstm)}
+    seen.update((name, p) for name, p in lstm.named_parameters() if name.startswith("weight"))
+    return {name: value.detach().numpy().copy() for name, value in seen.items()}
+
+
+def forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", layers: str = "all",
+                        directions: str = "both"):
     """Set the forget bias correctly (``mode="sum"``: ih = value, hh = 0) or in a mistaken way.
 
     ``block``: which gate block is changed (1 = forget in the order i, f, g, o);
     ``mode``: ``"ih_only"`` leaves ``bias_hh`` as it was, ``"both"`` sets both to ``value``;
-    ``layers``: ``"first"`` changes layer 0 only.
+    ``layers``: ``"first"`` changes layer 0 only; ``directions``: ``"forward"`` skips the
+    reverse direction of a bidirectional LSTM.
     """
     import torch
 
     H = lstm.hidden_size
     rows = slice(block * H, (block + 1) * H)
     with torch.no_grad():
-        for k in range(lstm.num_layers if layers == "all" else 1):
-            getattr(lstm, f"bias_ih_l{k}")[rows] = value
+        for s in _suffixes(lstm):
+            if (layers == "first" and not s.startswith("l0")) or (directions == "forward" and s.endswith("reverse")):
+                continue
+            getattr(lstm, f"bias_ih_{s}")[rows] = value
             if mode == "sum":
-                getattr(lstm, f"bias_hh_l{k}")[rows] = 0.0
+                getattr(lstm, f"bias_hh_{s}")[rows] = 0.0
             elif mode == "both":
-                getattr(lstm, f"bias_hh_l{k}")[rows] = value
-    return _effective_biases(lstm)
+                getattr(lstm, f"bias_hh_{s}")[rows] = value
+    return _observed(lstm)
 
 
 FORGET_BIAS = Exercise(
     name="set_forget_bias",
     signature="set_forget_bias(lstm, value) -> None   (changes lstm in place)",
-    outputs=(Output("bias_ih + bias_hh", "dict"),),
+    outputs=(Output("parameters", "dict"),),
     reference=lambda lstm, value: forget_bias_variant(lstm, value),
     variant=forget_bias_variant,
     cases=_lstm_cases,
-    observe=lambda result, args: _effective_biases(args[0]),
+    observe=lambda result, args: _observed(args[0]),
     mutable=("lstm",),
     catalogue=(
         Mistake("forget_bias.input_block", "wrong block", "the input gate's bias was set (rows 0:H)",
@@ -136,6 +150,8 @@ FORGET_BIAS = Exercise(
                 "so the forget gate is the second block.", "use rows H:2*H.", {"block": 0}),
         Mistake("forget_bias.candidate_block", "wrong block", "the candidate's bias was set (rows 2H:3H)",
                 "You changed the third block, the candidate g.", "the forget gate is rows H:2*H.", {"block": 2}),
+        Mistake("forget_bias.output_block", "wrong block", "the output gate's bias was set (rows 3H:4H)",
+                "You changed the last block, the output gate o.", "the forget gate is rows H:2*H.", {"block": 3}),
         Mistake("forget_bias.hh_untouched", "two biases", "bias_hh was left as it was",
                 "PyTorch adds two bias vectors, so the gate sees bias_ih + bias_hh. You set bias_ih to the "
                 "value but kept PyTorch's random bias_hh, so the sum is off by that random amount.",
@@ -147,11 +163,17 @@ FORGET_BIAS = Exercise(
                 "A stacked LSTM has bias_ih_l0, bias_ih_l1, ...; your function changed layer 0 only.",
                 "loop over lstm.named_parameters() and change every name that starts with 'bias_'.",
                 {"layers": "first"}),
+        Mistake("forget_bias.forward_only", "directions", "the reverse direction was left out",
+                "A bidirectional LSTM has its own biases for the reverse direction (bias_ih_l0_reverse, ...); "
+                "your function changed the forward direction only.",
+                "change every parameter whose name starts with 'bias_', '_reverse' ones included.",
+                {"directions": "forward"}),
     ),
     equations="""
 H = lstm.hidden_size;   forget rows = H:2*H  (gate order i, f, g, o)
 with torch.no_grad():                       # parameters may not be changed in place otherwise
-    for every layer k:  bias_ih_lk[H:2*H] = value;   bias_hh_lk[H:2*H] = 0
+    for every layer k and direction:  bias_ih_lk[H:2*H] = value;   bias_hh_lk[H:2*H] = 0
+every weight unchanged
 """,
     see="Chapter 3 (LSTM), the forget-gate bias experiment",
 )

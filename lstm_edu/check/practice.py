@@ -26,8 +26,8 @@ Chapter 6:
   each sequence's output at its last real (unpadded) step (myth M36).
 - ``bidirectional_summary(fn)``: ``fn(outputs (B, T, 2H), lengths (B,)) -> (B, 2H)``,
   the forward half at the last real step and the backward half at step 0 (myth M19).
-- ``forget_gate_bias(fn)``: ``fn(lstm, value)`` sets the forget-gate bias of
-  every layer and direction of an ``nn.LSTM`` to ``value``, in place.
+- ``lstm_parameter_count(fn)``: ``fn(input_size, hidden_size, num_layers,
+  bidirectional) -> int``, the number of parameters of that ``nn.LSTM``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from torch import nn
 
 from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
 
-__all__ = ["bidirectional_summary", "decoder_inputs", "exact_match", "forget_gate_bias", "greedy_decode",
+__all__ = ["bidirectional_summary", "decoder_inputs", "exact_match", "greedy_decode", "lstm_parameter_count",
            "last_valid_output", "EXERCISES"]
 
 
@@ -414,92 +414,84 @@ def bidirectional_summary(fn) -> bool:
     return run_exercise(BIDIRECTIONAL_SUMMARY, fn)
 
 
-# ---------------------------------------------------------- forget_gate_bias
-
-GATE_BLOCKS = {"input": 0, "forget": 1, "cell": 2, "output": 3}
+# ---------------------------------------------------------- lstm_parameter_count
 
 
-def forget_bias_variant(lstm, value, *, block: str = "forget", hh: str = "zero", layers: str = "all",
-                        directions: str = "both"):
-    """Set a bias block; return every parameter afterwards as ``{name: tensor}``."""
-    hidden = lstm.hidden_size
-    rows = slice(GATE_BLOCKS[block] * hidden, (GATE_BLOCKS[block] + 1) * hidden)
-    with torch.no_grad():
-        for name, parameter in lstm.named_parameters():
-            if layers == "first" and not name.endswith(("_l0", "_l0_reverse")):
-                continue
-            if directions == "forward" and name.endswith("_reverse"):
-                continue
-            if name.startswith("bias_ih"):
-                parameter[rows] = value
-            elif name.startswith("bias_hh") and hh != "keep":
-                parameter[rows] = value if hh == "value" else 0.0
-    return None
+def parameter_count_variant(input_size, hidden_size, num_layers=1, bidirectional=False, *, blocks: int = 4,
+                            biases: int = 2, upper_input: str = "output", directions: str = "counted"):
+    """How many parameters ``nn.LSTM(input_size, hidden_size, num_layers, bidirectional=...)`` has.
+
+    Per layer and direction: ``blocks * H * (D_in + H + biases)``, where ``D_in`` is
+    ``input_size`` for layer 0 and the output width of the layer below (``H``, or ``2H``
+    when bidirectional) for the others.  The keywords make the mistaken versions:
+    ``blocks=1`` (one weight block instead of i, f, g, o), ``biases=1`` or ``0``,
+    ``upper_input="input"`` (upper layers read ``input_size``) or ``"hidden"`` (they read
+    ``H`` even when the layer below is bidirectional), ``directions="once"`` (the reverse
+    direction not counted).
+    """
+    n_directions = 2 if bidirectional and directions == "counted" else 1
+    below = hidden_size * (2 if bidirectional else 1)
+    total = 0
+    for layer in range(num_layers):
+        if layer == 0 or upper_input == "input":
+            layer_input = input_size
+        else:
+            layer_input = hidden_size if upper_input == "hidden" else below
+        total += n_directions * blocks * hidden_size * (layer_input + hidden_size + biases)
+    return total
 
 
-def _parameters_after(result, args):
-    lstm = args[0]
-    return {name: parameter.detach().clone() for name, parameter in lstm.named_parameters()}
+def parameter_count_cases() -> list[Case]:
+    names = ("input_size", "hidden_size", "num_layers", "bidirectional")
+    sizes = ((8, 32, 1, False), (3, 5, 2, False), (10, 4, 3, True), (1, 7, 1, True))
+    return [Case(f"'nn.LSTM({d}, {h}, num_layers={n}, bidirectional={b})'", (d, h, n, b), names)
+            for d, h, n, b in sizes]
 
 
-def forget_bias_cases() -> list[Case]:
-    cases = []
-    for seed, (label, kwargs, value) in enumerate((
-        ("'nn.LSTM(3, 4), value 1.0'", {}, 1.0),
-        ("'nn.LSTM(2, 5, num_layers=2), value 2.0'", {"num_layers": 2}, 2.0),
-        ("'nn.LSTM(3, 3, bidirectional=True), value 1.0'", {"bidirectional": True}, 1.0),
-    )):
-        torch.manual_seed(seed)
-        sizes = (3, 4) if seed == 0 else (2, 5) if seed == 1 else (3, 3)
-        cases.append(Case(label, (nn.LSTM(*sizes, **kwargs), value), ("lstm", "value")))
-    return cases
-
-
-def _forget_reference(lstm, value):
-    return forget_bias_variant(lstm, value)
-
-
-FORGET_GATE_BIAS = Exercise(
-    name="forget_gate_bias",
-    signature="forget_gate_bias(lstm, value) -> None   (changes the nn.LSTM in place)",
-    outputs=(Output("parameters", "dict"),),
-    reference=lambda lstm, value: _parameters_after(_forget_reference(lstm, value), (lstm,)),
-    variant=lambda lstm, value, **flags: _parameters_after(forget_bias_variant(lstm, value, **flags), (lstm,)),
-    cases=forget_bias_cases,
-    observe=_parameters_after,
-    mutable=("lstm",),
+LSTM_PARAMETER_COUNT = Exercise(
+    name="lstm_parameter_count",
+    signature="lstm_parameter_count(input_size, hidden_size, num_layers, bidirectional) -> int",
+    outputs=(Output("parameter count", "scalar"),),
+    reference=parameter_count_variant,
+    variant=parameter_count_variant,
+    cases=parameter_count_cases,
     catalogue=(
-        *(_mistake("forget_gate_bias", f"block_{block}", f"the {block} block set instead of the forget block",
-                   f"Your function changed rows {GATE_BLOCKS[block]}H:{GATE_BLOCKS[block] + 1}H, the {block} "
-                   "block. PyTorch stacks the four blocks in the order i, f, g, o.",
-                   "the forget gate is the second block: rows H:2H, with H = lstm.hidden_size.", block=block)
-          for block in ("input", "cell", "output")),
-        _mistake("forget_gate_bias", "both_value", "both bias vectors set to value (the sum is 2 * value)",
-                 "PyTorch adds bias_ih and bias_hh, so setting both to value gives the gate a bias of 2 * value.",
-                 "set bias_ih[H:2H] = value and bias_hh[H:2H] = 0.", hh="value"),
-        _mistake("forget_gate_bias", "hh_kept", "bias_hh left as it was",
-                 "You set bias_ih[H:2H] = value but left bias_hh[H:2H] at its random initial values, so the "
-                 "gate's total bias is value plus noise.",
-                 "also set bias_hh[H:2H] = 0.", hh="keep"),
-        _mistake("forget_gate_bias", "first_layer", "only the first layer changed",
-                 "Your function changes bias_ih_l0 and bias_hh_l0 only; a stacked LSTM has biases for every layer "
-                 "(bias_ih_l1, …).",
-                 "loop over lstm.named_parameters() and change every name that starts with 'bias_'.",
-                 layers="first"),
-        _mistake("forget_gate_bias", "forward_only", "the reverse direction left out",
-                 "Your function skips the parameters of the reverse direction (names ending in '_reverse').",
-                 "a bidirectional LSTM has its own biases per direction; change those too.", directions="forward"),
+        _mistake("lstm_parameter_count", "one_block", "one weight block instead of four",
+                 "Your count is that of a plain RNN layer. An LSTM has four blocks of weights and biases, one "
+                 "each for i, f, g and o, stacked into matrices with 4H rows.",
+                 "multiply each layer's count by 4.", blocks=1),
+        _mistake("lstm_parameter_count", "one_bias", "one bias vector instead of two",
+                 "PyTorch keeps two bias vectors per layer and direction, bias_ih and bias_hh, although only "
+                 "their sum matters to the gates.",
+                 "each layer and direction has 4H * (D_in + H + 2) parameters.", biases=1),
+        _mistake("lstm_parameter_count", "no_bias", "the biases left out",
+                 "Your count has the weights only; nn.LSTM has bias=True by default.",
+                 "add 2 * 4H bias parameters per layer and direction.", biases=0),
+        _mistake("lstm_parameter_count", "upper_input", "upper layers counted as reading the input",
+                 "A stacked layer reads the output sequence of the layer below it, not x: its weight_ih has "
+                 "H (or 2H) columns, not input_size.",
+                 "for layer k > 0, D_in = H * (2 if bidirectional else 1).", upper_input="input"),
+        _mistake("lstm_parameter_count", "upper_hidden", "upper layers of a bidirectional stack read H",
+                 "Above a bidirectional layer the next layer reads both directions concatenated: 2H features "
+                 "per step, so its weight_ih has 2H columns.",
+                 "for layer k > 0 of a bidirectional LSTM, D_in = 2H.", upper_input="hidden"),
+        _mistake("lstm_parameter_count", "one_direction", "the reverse direction not counted",
+                 "A bidirectional layer has a second, independent set of weights for the reverse direction "
+                 "(the parameters whose names end in '_reverse').",
+                 "count every layer twice when bidirectional=True.", directions="once"),
     ),
-    equations=("for every layer l and direction:  H = lstm.hidden_size\n"
-               "    bias_ih_l{l}[H:2H] = value;   bias_hh_l{l}[H:2H] = 0     (inside torch.no_grad())\n"
-               "all other parameters unchanged"),
-    see="the section on initialisation",
+    equations=("per layer k and direction:  4H * (D_k + H + 2)      (4 blocks i, f, g, o; two bias vectors)\n"
+               "D_0 = input_size;   D_k = H, or 2H when bidirectional, for k > 0\n"
+               "total = sum over layers and directions   (equals sum(p.numel() for p in lstm.parameters()))"),
+    see="the sections on stacked and bidirectional layers",
+    rtol=0.0,
+    atol=0.5,
 )
 
 
-def forget_gate_bias(fn) -> bool:
-    """Check ``fn(lstm, value)``, which sets the forget-gate bias of an ``nn.LSTM`` in place."""
-    return run_exercise(FORGET_GATE_BIAS, fn)
+def lstm_parameter_count(fn) -> bool:
+    """Check ``fn(input_size, hidden_size, num_layers, bidirectional) -> int``, the size of an ``nn.LSTM``."""
+    return run_exercise(LSTM_PARAMETER_COUNT, fn)
 
 
 #: Every checker of this module with its exercise (for a catalogue of mistakes).
@@ -509,5 +501,5 @@ EXERCISES = {
     "exact_match": (EXACT_MATCH,),
     "last_valid_output": (LAST_VALID_OUTPUT,),
     "bidirectional_summary": (BIDIRECTIONAL_SUMMARY,),
-    "forget_gate_bias": (FORGET_GATE_BIAS,),
+    "lstm_parameter_count": (LSTM_PARAMETER_COUNT,),
 }

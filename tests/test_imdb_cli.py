@@ -32,17 +32,19 @@ def trained(tmp_path_factory):
     base = tmp_path_factory.mktemp("imdb_cli")
     tree = make_tree(base / "src", n_per_class=24)
     archive = make_archive(tree.parent, base / "reviews.tar.gz")
-    previous = os.environ.get("LSTM_EDU_DATA")
-    os.environ["LSTM_EDU_DATA"] = str(base / "cache")
+    isolated = {"LSTM_EDU_DATA": str(base / "data"), "XDG_CACHE_HOME": str(base / "cache")}
+    previous = {name: os.environ.get(name) for name in isolated}
+    os.environ.update(isolated)
     try:
         status = main(["train", "--data", str(archive), "--model", "gru", "--epochs", "2", "--device", "cpu",
                        "--limit", "40", "--preset", "quick", "--out", str(base / "run"), "--quiet",
                        "--threads", "1", "--batch-size", "8"])
     finally:
-        if previous is None:
-            os.environ.pop("LSTM_EDU_DATA", None)
-        else:
-            os.environ["LSTM_EDU_DATA"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     assert status == 0
     return base / "run"
 

@@ -32,11 +32,33 @@ def leftovers(cache: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-def test_default_cache_dir_follows_the_environment(monkeypatch, tmp_path):
+def test_the_data_folder_follows_lstm_edu_data_and_the_cache_never_does(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("LSTM_EDU_DATA", str(tmp_path / "data"))
-    assert data.default_cache_dir() == tmp_path / "data" / "imdb"
-    monkeypatch.delenv("LSTM_EDU_DATA")
+    assert data.default_data_dir() == tmp_path / "data" / "imdb"
     assert data.default_cache_dir() == Path.home() / ".cache" / "lstm_edu" / "imdb"
+    monkeypatch.delenv("LSTM_EDU_DATA")
+    assert data.default_data_dir() == Path.home() / ".cache" / "lstm_edu" / "imdb"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert data.default_cache_dir() == tmp_path / "xdg" / "lstm_edu" / "imdb"
+
+
+def test_a_read_only_offline_copy_in_lstm_edu_data_is_read_but_never_written(tmp_path, monkeypatch):
+    shared = tmp_path / "shared" / "imdb"
+    shared.mkdir(parents=True)
+    labelled = make_archive(make_tree(tmp_path / "src", n_per_class=4).parent, shared / "aclImdb_labelled.tar.gz")
+    monkeypatch.setitem(data.KNOWN_SHA256, labelled.name, data.sha256_of(labelled))
+    monkeypatch.setenv("LSTM_EDU_DATA", str(shared.parent))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LSTM_EDU_OFFLINE", "1")
+    shared.chmod(0o555)
+    try:
+        root = data.locate(None)
+    finally:
+        shared.chmod(0o755)
+    assert root.is_relative_to(tmp_path / "xdg" / "lstm_edu" / "imdb" / "extracted")
+    assert data.count_reviews(root)["test"] == {"neg": 4, "pos": 4}
+    assert sorted(p.name for p in shared.iterdir()) == ["aclImdb_labelled.tar.gz"]
 
 
 def test_an_extracted_folder_is_used_in_place(tree, tmp_path):

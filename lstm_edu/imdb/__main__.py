@@ -60,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a classifier and write DIR/metrics.json",
                                 description=f"Presets — {presets}. Explicit options override the preset.")
     train.add_argument("--data", default=None,
-                       help="an aclImdb/ folder, an archive, or a folder of archives (default: the cache, "
-                            "downloading the official archive when needed)")
+                       help="an aclImdb/ folder, an archive, or a folder of archives (default: the archives in "
+                            "$LSTM_EDU_DATA/imdb or ~/.cache/lstm_edu/imdb, downloading the official one "
+                            "when none is there)")
     train.add_argument("--model", choices=sorted(ARCHITECTURES), default=None, help="the recurrent architecture")
     train.add_argument("--epochs", type=_positive_int, default=None, help="maximum number of epochs")
     train.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",

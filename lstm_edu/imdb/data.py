@@ -15,11 +15,18 @@ folder (absolute paths, ``..``, links, devices), happens in a temporary folder
 next to the cache and is moved into place with one ``os.replace``, so an
 interrupted or failed run never leaves a half-extracted cache.
 
-The cache lives in ``~/.cache/lstm_edu/imdb``, or in ``$LSTM_EDU_DATA/imdb`` when
-the environment variable ``LSTM_EDU_DATA`` names the book's data folder (the
-convention of :mod:`lstm_edu.data`).  Downloads go through
-:func:`lstm_edu.data.download_file` (progress bar, checksum, atomic rename;
-``LSTM_EDU_OFFLINE=1`` forbids them).
+Two places, kept apart because the first may be a read-only shared copy:
+
+- the **data folder**, ``$LSTM_EDU_DATA/imdb`` when the environment variable
+  ``LSTM_EDU_DATA`` names the book's data folder (the convention of
+  :mod:`lstm_edu.data`), else ``~/.cache/lstm_edu/imdb``: where the archives are
+  looked for (the official one, or the offline copy's two) and where the official
+  one is downloaded to;
+- the **cache**, always ``~/.cache/lstm_edu/imdb`` (``$XDG_CACHE_HOME`` is
+  honoured): where archives are extracted and tokenised reviews are stored.
+
+Downloads go through :func:`lstm_edu.data.download_file` (progress bar,
+checksum, atomic rename; ``LSTM_EDU_OFFLINE=1`` forbids them).
 """
 
 from __future__ import annotations
@@ -67,14 +74,23 @@ class IMDBDataError(RuntimeError):
 # ------------------------------------------------------------------ places
 
 
-def default_cache_dir() -> Path:
-    """``$LSTM_EDU_DATA/imdb`` if the variable is set, else ``~/.cache/lstm_edu/imdb``.
+def default_data_dir() -> Path:
+    """Where the archives are looked for: ``$LSTM_EDU_DATA/imdb`` if the variable is set, else
+    ``~/.cache/lstm_edu/imdb``.
 
     The same convention as every dataset of the book (:func:`lstm_edu.data.dataset_folder`).
+    It may be read-only (a shared offline copy), so nothing is extracted into it.
     """
     from lstm_edu.data import dataset_folder
 
     return dataset_folder("imdb")
+
+
+def default_cache_dir() -> Path:
+    """Where archives are extracted and tokens cached: ``$XDG_CACHE_HOME/lstm_edu/imdb``
+    (``~/.cache/lstm_edu/imdb`` by default), never inside ``$LSTM_EDU_DATA``."""
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "lstm_edu" / "imdb"
 
 
 def is_imdb_root(path: str | os.PathLike) -> bool:
@@ -231,8 +247,8 @@ def _download(url: str, destination: Path, sha256: str) -> Path:
 
 
 def download_official(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The official archive in the cache, downloaded (and verified) when missing."""
-    cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    """The official archive in ``cache_dir`` (default: the data folder), downloaded and verified when missing."""
+    cache_dir = Path(cache_dir) if cache_dir is not None else default_data_dir()
     destination = cache_dir / IMDB_ARCHIVE
     if destination.is_file():
         return destination
@@ -259,20 +275,27 @@ def locate(data: str | os.PathLike | None = None, *, cache_dir: str | os.PathLik
     """The ``aclImdb`` folder for ``data`` (see the module docstring for what ``data`` may be).
 
     ``include_unsup`` also extracts ``aclImdb_unsup.tar.gz`` when ``data`` is a folder
-    of archives that holds it.  ``download=False`` never touches the network.
+    of archives that holds it.  ``download=False`` never touches the network.  ``cache_dir``
+    (default :func:`default_cache_dir`) is where archives are extracted; given explicitly, it is
+    also where the archives are looked for instead of :func:`default_data_dir`.
     """
+    explicit_cache = cache_dir is not None
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if data is None:
         official = cache_dir / "extracted" / hashlib.sha256(IMDB_SHA256.encode()).hexdigest()[:16]
         root = find_root(official)
         if root is not None:
             return root
-        if (cache_dir / IMDB_ARCHIVE).is_file():
-            return extract_archives([cache_dir / IMDB_ARCHIVE], cache_dir)
+        # With an explicit cache_dir, that one folder is both the data folder and the cache.
+        data_dir = cache_dir if explicit_cache else default_data_dir()
+        if (data_dir / IMDB_ARCHIVE).is_file():
+            return extract_archives([data_dir / IMDB_ARCHIVE], cache_dir)
+        if any((data_dir / name).is_file() for name in LABELLED_ARCHIVES):  # the book's offline copy
+            return locate(data_dir, cache_dir=cache_dir, include_unsup=include_unsup)
         if not download:
-            raise IMDBDataError(f"no IMDB reviews cached in {cache_dir} and downloading is switched off; "
+            raise IMDBDataError(f"no IMDB reviews in {data_dir} and downloading is switched off; "
                                 "pass the path of an archive or an extracted aclImdb/ folder")
-        return extract_archives([download_official(cache_dir)], cache_dir)
+        return extract_archives([download_official(data_dir)], cache_dir)
     path = Path(data).expanduser()
     if not path.exists():
         raise IMDBDataError(f"{path} does not exist; give an aclImdb/ folder, an archive, or a folder of archives")

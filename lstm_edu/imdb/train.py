@@ -262,7 +262,8 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
         data: where the reviews are (see :func:`lstm_edu.imdb.data.locate`); None = cache/download.
         out: a folder for the run's files (metrics, history, model, vocabulary); None writes nothing.
         device: ``"auto"``, ``"cpu"``, ``"cuda"`` or a ``torch.device``.
-        cache_dir: the data cache (default ``$LSTM_EDU_DATA`` or ``~/.cache/lstm_edu/imdb``).
+        cache_dir: where archives are extracted and tokens cached (default
+            :func:`lstm_edu.imdb.data.default_cache_dir`, ``~/.cache/lstm_edu/imdb``).
         root: an ``aclImdb`` folder, skipping :func:`~lstm_edu.imdb.data.locate`.
         progress: tqdm bars (shown in terminals and Colab).
         verbose: print one line per epoch.

@@ -20,7 +20,7 @@ export LSTM_EDU_DATA ?= $(SHARED_DATA)
 endif
 
 .PHONY: help env vendor book serve test test-unit test-notebooks test-build test-browser \
-        student sync-colab benchmarks clean distclean
+        student sync-colab clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'

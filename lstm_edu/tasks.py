@@ -9,7 +9,8 @@ import numpy as np
 ADDING_BASELINE_MSE = 1.0 / 6.0
 
 
-def _generator(rng) -> np.random.Generator:
+def as_generator(rng) -> np.random.Generator:
+    """``rng`` itself when it is a numpy Generator, else a new one seeded with the integer (or None)."""
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
@@ -40,7 +41,7 @@ def adding_problem(n: int, T: int, rng=None, dtype=np.float64) -> tuple[np.ndarr
             raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
         if value < least:
             raise ValueError(f"{name} must be at least {least}, got {value}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     values = rng.uniform(0.0, 1.0, size=(T, n))
     half = T // 2
     first = rng.integers(0, half, size=n)
@@ -110,7 +111,7 @@ def copy_task(n: int, T: int, rng=None, *, n_symbols: int = 8, copy_length: int 
     T = _positive_int(T, "T")
     n_symbols = _positive_int(n_symbols, "n_symbols")
     copy_length = _positive_int(copy_length, "copy_length")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     length = T + 2 * copy_length
     symbols = rng.integers(1, n_symbols + 1, size=(copy_length, n))
     x = np.full((length, n), COPY_BLANK, dtype=np.int64)
@@ -154,7 +155,7 @@ def echo_task(n: int, T: int, delay: int, rng=None, dtype=np.float64) -> tuple[n
     delay = _positive_int(delay, "delay")
     if delay >= T:
         raise ValueError(f"delay must be smaller than T, got delay={delay} and T={T}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     x = rng.standard_normal((T, n, 1))
     y = np.zeros((T, n))
     y[delay:] = x[:-delay, :, 0]

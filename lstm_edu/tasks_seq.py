@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstm_edu.tasks import as_generator
+
 #: Target value meaning "no target here" (the default ignore_index of PyTorch's losses).
 IGNORE = -100
 #: Token id 0: the decoder's begin-of-sequence input and the padding id.
@@ -32,14 +34,6 @@ BOS = PAD = 0
 
 __all__ = ["BOS", "IGNORE", "PAD", "echo_stream", "future_tags", "last_token_task", "regime_posterior",
            "regime_signal", "reversal_pairs", "sorting_pairs", "waveforms"]
-
-
-def _generator(rng) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if rng is None or (isinstance(rng, (int, np.integer)) and not isinstance(rng, bool)):
-        return np.random.default_rng(rng)
-    raise TypeError(f"rng must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}")
 
 
 def _positive(**values) -> None:
@@ -62,7 +56,7 @@ def waveforms(n: int, steps: int = 40, rng=None) -> tuple[np.ndarray, np.ndarray
     Returns ``params`` (n, 3) float32 and ``signals`` (n, steps) float32.
     """
     _positive(n=n, steps=steps)
-    rng = _generator(rng)
+    rng = as_generator(rng)
     frequency = rng.uniform(1.0, 3.0, n)
     phase = rng.uniform(0.0, 2 * np.pi, n)
     amplitude = rng.uniform(0.5, 1.0, n)
@@ -89,7 +83,7 @@ def regime_signal(n: int, T: int = 60, rng=None, *, switch_probability: float = 
     _positive(n=n, T=T)
     if not 0.0 <= switch_probability <= 1.0:
         raise ValueError(f"switch_probability must be in [0, 1], got {switch_probability}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     flips = rng.random((n, T)) < switch_probability
     flips[:, 0] = rng.random(n) < 0.5
     labels = np.cumsum(flips, axis=1) % 2
@@ -154,7 +148,7 @@ def future_tags(n: int, T: int = 30, rng=None, *, offset: int = 3, n_symbols: in
     _positive(n=n, T=T, offset=offset, n_symbols=n_symbols)
     if offset >= T:
         raise ValueError(f"offset must be smaller than T, got offset={offset}, T={T}")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     x = rng.integers(1, n_symbols + 1, size=(n, T))
     y = np.full((n, T), IGNORE)
     y[:, :-offset] = x[:, offset:]
@@ -166,7 +160,7 @@ def future_tags(n: int, T: int = 30, rng=None, *, offset: int = 3, n_symbols: in
 
 def _symbols(n, length, n_symbols, rng):
     _positive(n=n, length=length, n_symbols=n_symbols)
-    return _generator(rng).integers(1, n_symbols + 1, size=(n, length)).astype(np.int64)
+    return as_generator(rng).integers(1, n_symbols + 1, size=(n, length)).astype(np.int64)
 
 
 def reversal_pairs(n: int, length: int = 6, rng=None, *, n_symbols: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +189,7 @@ def echo_stream(length: int, rng=None, *, delay: int = 5, n_symbols: int = 4) ->
     _positive(length=length, delay=delay, n_symbols=n_symbols)
     if delay >= length:
         raise ValueError(f"delay must be smaller than length, got delay={delay}, length={length}")
-    x = _generator(rng).integers(1, n_symbols + 1, size=length)
+    x = as_generator(rng).integers(1, n_symbols + 1, size=length)
     y = np.full(length, IGNORE)
     y[delay:] = x[:-delay]
     return x.astype(np.int64), y.astype(np.int64)
@@ -214,7 +208,7 @@ def last_token_task(n: int, rng=None, *, min_length: int = 3, max_length: int = 
     _positive(n=n, min_length=min_length, max_length=max_length, n_symbols=n_symbols)
     if min_length > max_length:
         raise ValueError(f"min_length ({min_length}) must not exceed max_length ({max_length})")
-    rng = _generator(rng)
+    rng = as_generator(rng)
     lengths = rng.integers(min_length, max_length + 1, size=n)
     tokens = rng.integers(1, n_symbols + 1, size=(n, max_length))
     tokens[np.arange(max_length)[None, :] >= lengths[:, None]] = PAD

@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
+from lstm_edu.check.helpers import count_variant
 
 __all__ = ["bidirectional_summary", "decoder_inputs", "exact_match", "greedy_decode", "lstm_parameter_count",
            "last_valid_output", "EXERCISES"]
@@ -421,7 +422,8 @@ def parameter_count_variant(input_size, hidden_size, num_layers=1, bidirectional
                             biases: int = 2, upper_input: str = "output", directions: str = "counted"):
     """How many parameters ``nn.LSTM(input_size, hidden_size, num_layers, bidirectional=...)`` has.
 
-    Per layer and direction: ``blocks * H * (D_in + H + biases)``, where ``D_in`` is
+    Per layer and direction: ``blocks * H * (D_in + H + biases)`` (chapter 4's one-layer
+    count, :func:`lstm_edu.check.helpers.count_variant`), where ``D_in`` is
     ``input_size`` for layer 0 and the output width of the layer below (``H``, or ``2H``
     when bidirectional) for the others.  The keywords make the mistaken versions:
     ``blocks=1`` (one weight block instead of i, f, g, o), ``biases=1`` or ``0``,
@@ -437,7 +439,8 @@ def parameter_count_variant(input_size, hidden_size, num_layers=1, bidirectional
             layer_input = input_size
         else:
             layer_input = hidden_size if upper_input == "hidden" else below
-        total += n_directions * blocks * hidden_size * (layer_input + hidden_size + biases)
+        # one layer and direction: chapter 4's count (helpers.count_variant)
+        total += n_directions * count_variant("lstm", layer_input, hidden_size, gates={"lstm": blocks}, biases=biases)
     return total
 
 

@@ -81,3 +81,24 @@ def test_config_points_launch_buttons_at_colab():
     assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
     assert config["html"]["use_download_button"] is True
     assert config["execute"]["execute_notebooks"] in {"force", "cache"}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
+def test_chapter_exercises_follow_the_classroom_convention(path):
+    """At least 3 exercises, each with a solution region and a check cell that checks its function."""
+    import re
+
+    from lstm_edu import classroom
+
+    notebook = nbformat.read(path, as_version=4)
+    classroom.validate(notebook, path.name)
+    assert classroom.lint(notebook, path.name) == []
+    exercises = classroom.list_exercises(notebook, path.name)
+    assert len(exercises) >= 3, f"{path.name} has {len(exercises)} exercise(s); chapters end with at least 3"
+    for exercise in exercises:
+        where = f"exercise {exercise.number} of {path.name}"
+        assert "### BEGIN SOLUTION" in notebook.cells[exercise.cell].source, f"{where} has no solution region"
+        assert exercise.check_cell is not None, f"{where} has no check cell"
+        check_source = notebook.cells[exercise.check_cell].source
+        assert any(re.search(rf"\w\(\s*{name}\s*[,)]", check_source) for name in exercise.functions), (
+            f"the check cell of {where} does not pass {exercise.functions} to a checker")

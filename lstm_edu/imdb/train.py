@@ -21,7 +21,7 @@ Presets (explicit options override them; see :data:`PRESETS`):
 preset  model   vocab  max_len  emb/hid  pool    drop   batch    epochs  lr    limit
 ======  ======  =====  =======  =======  ======  =====  =======  ======  ====  =====
 quick   bilstm  10k    200      32/32    max     0.3    32       3       1e-2  3000
-cpu     bilstm  20k    400      64/64    max     0.4    64       4       3e-3  all
+cpu     bilstm  20k    400      64/64    max     0.4    64       3       3e-3  all
 gpu     bilstm  50k    1000     300/256  max     0.5    64       10      1e-3  all
 ======  ======  =====  =======  =======  ======  =====  =======  ======  ====  =====
 
@@ -65,7 +65,7 @@ class TrainConfig:
     """Everything that defines a training run (the defaults are the ``cpu`` preset)."""
 
     model: str = "bilstm"             # lstm, gru, bilstm, bigru (or bow, the bag-of-words baseline)
-    epochs: int = 4
+    epochs: int = 3
     limit: int | None = None          # reviews per split (half per class); None = all 25,000
     vocab_size: int = 20_000          # ids including <pad> and <unk>
     min_freq: int = 2
@@ -117,7 +117,7 @@ PRESETS: dict[str, dict] = {
         description="a demonstration: 3,000 reviews per split, 200 tokens, 3 epochs (under a minute on a CPU)",
     ),
     "cpu": dict(
-        model="bilstm", epochs=4, limit=None, vocab_size=20_000, min_freq=2, max_len=400, embedding_dim=64,
+        model="bilstm", epochs=3, limit=None, vocab_size=20_000, min_freq=2, max_len=400, embedding_dim=64,
         hidden_size=64, pooling="max", dropout=0.4, embedding_dropout=0.1, batch_size=64, lr=3e-3,
         patience=2,
         description="all 25,000 reviews, 400 tokens, a small BiLSTM with max pooling: >= 87% within 15 min "

@@ -146,3 +146,37 @@ def test_prepared_data_are_reused_only_for_the_same_data_settings(finished_run):
     assert again.metrics["model"] == "bow" and again.metrics["n_test"] == 48
     with pytest.raises(ValueError, match="max_len"):
         train(dataclasses.replace(config, max_len=5), prepared=prepared, progress=False)
+
+
+def _validation_accuracy_of(result) -> float:
+    """The validation accuracy of the model that ``train`` returned, measured again."""
+    _, val_loader, _ = train_module.make_loaders(result.prepared, result.config)
+    probabilities = train_module.evaluate_probabilities(result.model, val_loader, torch.device("cpu"))
+    return float(((probabilities > 0.5) == (result.prepared.val.labels == 1)).mean())
+
+
+def test_val_accuracy_is_that_of_the_kept_weights(finished_run, tmp_path):
+    # without early stopping the model keeps the last epoch's weights, whatever an earlier epoch scored
+    metrics, history = finished_run.metrics, finished_run.history
+    assert metrics["kept_epoch"] == len(history) == 6 and metrics["best_epoch"] is None
+    assert metrics["val_accuracy"] == history["val_accuracy"][-1]
+    assert metrics["val_accuracy"] == pytest.approx(_validation_accuracy_of(finished_run), abs=1e-9)
+    # with early stopping, fit restores the best epoch's weights, and the metrics follow them
+    root = make_tree(tmp_path / "src", n_per_class=12)
+    stopped = train(tiny(epochs=4, patience=1), root, cache_dir=tmp_path / "cache", device="cpu", progress=False)
+    best = stopped.history.best_epoch
+    assert stopped.metrics["kept_epoch"] == best
+    assert stopped.metrics["val_accuracy"] == max(stopped.history["val_accuracy"])
+    assert stopped.metrics["val_accuracy"] == pytest.approx(_validation_accuracy_of(stopped), abs=1e-9)
+
+
+def test_val_accuracy_is_not_the_best_epoch_when_no_weights_are_restored(tmp_path, monkeypatch):
+    from lstm_edu.training import History
+
+    def fake_fit(model, *args, **kwargs):   # an earlier epoch scored higher than the last one
+        return History([{"epoch": 1, "val_accuracy": 0.9}, {"epoch": 2, "val_accuracy": 0.6}])
+
+    monkeypatch.setattr(train_module, "fit", fake_fit)
+    root = make_tree(tmp_path / "src", n_per_class=4)
+    result = train(tiny(epochs=2), root, cache_dir=tmp_path / "cache", device="cpu", progress=False)
+    assert result.metrics["val_accuracy"] == 0.6 and result.metrics["kept_epoch"] == 2

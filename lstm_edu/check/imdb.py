@@ -163,8 +163,9 @@ MASKED_MEAN = Exercise(
         _mistake("masked_mean", "all_steps", "averaged over every position, padding included",
                  "Your function computes outputs.mean(dim=1): whatever sits at the padding positions counts, and "
                  "the result depends on how much padding the batch has.",
-                 "sum over the real positions only and divide by lengths: (outputs * mask[..., None]).sum(1) / "
-                 "lengths[:, None].", over="all", divide_by="lengths"),
+                 "sum over the real positions only and divide by lengths: outputs.masked_fill(~mask[..., None], 0)"
+                 ".sum(1) / lengths[:, None] (masked_fill, not a product with the mask: inf * 0 is nan).",
+                 over="all", divide_by="lengths"),
         _mistake("masked_mean", "no_division", "summed, not averaged",
                  "Your function returns the sum over the real positions: long reviews get larger vectors.",
                  "divide the masked sum by the number of real positions, lengths[:, None].", divide_by="none"),

@@ -7,8 +7,9 @@ from a :class:`TrainConfig`, evaluates on the test split once at the end, and
 writes the run folder:
 
 =====================  =====================================================
-``metrics.json``       test accuracy, training seconds, device, model, epochs,
-                       sizes of the splits, the configuration, the date
+``metrics.json``       test accuracy, validation accuracy of the kept weights,
+                       training seconds, device, model, epochs, sizes of the
+                       splits, the configuration, the date
 ``history.json``       per-epoch losses and accuracies (train and validation)
 ``model.pt``           weights + model configuration (``torch.load(weights_only=True)``)
 ``vocab.json``         the vocabulary (``<pad>`` = 0, ``<unk>`` = 1)
@@ -300,9 +301,13 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
     train_cpu_seconds = time.process_time() - started_cpu
     probabilities = evaluate_probabilities(model, test_loader, device, amp)
     test_accuracy = float(np.mean((probabilities > 0.5) == (prepared.test.labels == 1)))
+    kept = kept_epoch(history)
     metrics = {
         "test_accuracy": test_accuracy,
-        "val_accuracy": float(max(history["val_accuracy"])) if "val_accuracy" in history else None,
+        # the validation accuracy of the weights the model ends with (not the best epoch's, unless
+        # early stopping restored that epoch's weights)
+        "val_accuracy": (float(history["val_accuracy"][history.epochs.index(kept)])
+                         if "val_accuracy" in history else None),
         "train_seconds": train_seconds,          # wall-clock time of fit (training + validation passes)
         "train_cpu_seconds": train_cpu_seconds,  # CPU time of this process in fit (all threads)
         "device": device_description(device),
@@ -311,6 +316,7 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
         "epochs": len(history),
         "epochs_requested": config.epochs,
         "best_epoch": history.best_epoch,
+        "kept_epoch": kept,                      # the epoch whose weights were evaluated and saved
         **prepared.sizes(),
         "vocab_size": len(prepared.vocab),
         "parameters": count_parameters(model),
@@ -323,6 +329,15 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
     if out is not None:
         save_run(out, model, prepared.vocab, config, history, metrics)
     return TrainResult(model, config, prepared, history, metrics, probabilities, out)
+
+
+def kept_epoch(history) -> int:
+    """The epoch (counting from 1) whose weights the model holds after :func:`~lstm_edu.training.fit`.
+
+    With early stopping, ``fit`` restores the best epoch's weights (``history.best_epoch``);
+    without it the model keeps the last epoch's weights, whatever an earlier epoch scored.
+    """
+    return history.best_epoch if history.best_epoch is not None else len(history)
 
 
 def device_description(device: torch.device) -> str:

@@ -245,13 +245,35 @@ def instructor_notebook(notebook, name: str):
 
 
 def _title(notebook, before: int) -> str:
-    """First line of the nearest markdown cell above cell ``before`` (the statement)."""
+    """The statement's title: in the nearest markdown cell above cell ``before``, its last heading or
+    bold line that names an exercise, else its first line (a cell may hold "## Exercises" and the
+    statement of exercise 1 together)."""
     for cell in reversed(notebook.cells[:before]):
         if cell.cell_type == "markdown":
-            for line in cell_source(cell).split("\n"):
-                if line.strip():
-                    return line.strip().lstrip("#").strip()
+            lines = [line.strip() for line in cell_source(cell).split("\n") if line.strip()]
+            if not lines:
+                continue
+            named = [line for line in lines if line.startswith(("#", "**")) and "exercise" in line.lower()]
+            title = named[-1] if named else lines[0]
+            if title.startswith("**") and "**" in title[2:]:
+                return title[2:title.index("**", 2)].strip()  # the bold part of "**Exercise 1.** Write ..."
+            return title.lstrip("#").strip()
     return ""
+
+
+def _checkers_called(source: str, functions: Sequence[str]) -> tuple[str, ...]:
+    """Names of the checkers ``source`` calls with one of ``functions`` as first argument.
+
+    ``check.lstm_step(lstm_step)``, ``practice.exact_match(exact_match)`` and
+    ``check_cross_entropy(cross_entropy)`` give ``lstm_step``, ``exact_match`` and ``cross_entropy``.
+    """
+    names = []
+    for function in functions:
+        for callee in re.findall(rf"([A-Za-z_][\w.]*)\(\s*{re.escape(function)}\s*[,)]", source):
+            name = callee.rsplit(".", 1)[-1].removeprefix("check_")
+            if name not in names:
+                names.append(name)
+    return tuple(names)
 
 
 def _defined_functions(source: str) -> tuple[str, ...]:
@@ -281,16 +303,17 @@ def list_exercises(notebook, name: str = "notebook") -> list[ExerciseInfo]:
         if cell.cell_type != "code" or EXERCISE_TAG not in cell_tags(cell):
             continue
         check_index = _check_cell_after(notebook, index)
+        functions = _defined_functions(cell_source(cell))
         checks = ()
         if check_index is not None:
-            checks = tuple(re.findall(r"\bcheck\.(\w+)\s*\(", cell_source(notebook.cells[check_index])))
+            checks = _checkers_called(cell_source(notebook.cells[check_index]), functions)
         exercises.append(
             ExerciseInfo(
                 notebook=name,
                 number=len(exercises) + 1,
                 cell=index,
                 title=_title(notebook, index),
-                functions=_defined_functions(cell_source(cell)),
+                functions=functions,
                 check_cell=check_index,
                 checks=checks,
             )

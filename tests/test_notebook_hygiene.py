@@ -85,20 +85,18 @@ def test_config_points_launch_buttons_at_colab():
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.name for p in CHAPTERS])
 def test_chapter_exercises_follow_the_classroom_convention(path):
-    """At least 3 exercises, each with a solution region and a check cell that checks its function."""
-    import re
-
-    from lstm_edu import classroom
+    """At least 3 exercises, each with a solution region and a check cell that runs a known checker on it."""
+    from lstm_edu import check, classroom
 
     notebook = nbformat.read(path, as_version=4)
     classroom.validate(notebook, path.name)
     assert classroom.lint(notebook, path.name) == []
     exercises = classroom.list_exercises(notebook, path.name)
     assert len(exercises) >= 3, f"{path.name} has {len(exercises)} exercise(s); chapters end with at least 3"
+    checkers = set(check.all_exercises())
     for exercise in exercises:
         where = f"exercise {exercise.number} of {path.name}"
         assert "### BEGIN SOLUTION" in notebook.cells[exercise.cell].source, f"{where} has no solution region"
         assert exercise.check_cell is not None, f"{where} has no check cell"
-        check_source = notebook.cells[exercise.check_cell].source
-        assert any(re.search(rf"\w\(\s*{name}\s*[,)]", check_source) for name in exercise.functions), (
-            f"the check cell of {where} does not pass {exercise.functions} to a checker")
+        assert exercise.checks, f"the check cell of {where} does not pass {exercise.functions} to a checker"
+        assert set(exercise.checks) <= checkers, f"{where} calls unknown checkers {exercise.checks}"

@@ -54,7 +54,7 @@ the chapters' code): ``gradients`` (chapters 1-2: ``cross_entropy``,
 ``gates`` (chapters 3-4: ``cifg_lstm_step``, ``set_forget_bias``,
 ``flip_update_convention``), ``practice`` (chapters 5-6: ``decoder_inputs``,
 ``greedy_decode``, ``exact_match``, ``last_valid_output``,
-``bidirectional_summary``, ``forget_gate_bias``) and ``imdb`` (chapter 7:
+``bidirectional_summary``, ``lstm_parameter_count``) and ``imdb`` (chapter 7:
 ``pad_and_truncate``, ``masked_mean``, ``masked_max``).
 
 ``catalogue()`` returns the mistakes each checker diagnoses and

@@ -348,7 +348,9 @@ def _module_stepper(model, xs, state0, parts) -> _Stepper:
 
 def _as_sequence(xs) -> object:
     """Check ``xs`` is one sequence, (T, D) or (T, 1, D); return it as (T, D)."""
-    shape = tuple(xs.shape) if hasattr(xs, "shape") else np.shape(xs)
+    if not hasattr(xs, "shape"):  # nested lists
+        xs = np.asarray(xs, dtype=np.float64)
+    shape = tuple(xs.shape)
     if len(shape) == 3:
         if shape[1] != 1:
             raise ValueError(f"xs must be ONE sequence, (T, D) or (T, 1, D); got a batch of {shape[1]}. "
@@ -463,7 +465,18 @@ def _square(matrix, name: str = "matrix") -> np.ndarray:
     matrix = np.asarray(matrix, dtype=np.float64)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"{name} must be a square matrix, got shape {matrix.shape}")
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(f"{name} contains NaN or infinite values")
     return matrix
+
+
+def _check_scale(value, name: str) -> None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if isinstance(value, (bool, str)) or not (math.isfinite(number) and number >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
 
 
 def largest_singular_value(matrix) -> float:
@@ -479,8 +492,7 @@ def spectral_radius(matrix) -> float:
 def with_largest_singular_value(matrix, value: float) -> np.ndarray:
     """``matrix`` rescaled so that its largest singular value is ``value``."""
     matrix = _square(matrix)
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"value must be a finite number >= 0, got {value}")
+    _check_scale(value, "value")
     current = largest_singular_value(matrix)
     if current == 0:
         raise ValueError("cannot rescale a zero matrix")
@@ -495,8 +507,7 @@ def scaled_orthogonal(size: int, singular_value: float, rng=None) -> np.ndarray:
     """
     if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < 1:
         raise ValueError(f"size must be a positive integer, got {size!r}")
-    if not (np.isfinite(singular_value) and singular_value >= 0):
-        raise ValueError(f"singular_value must be a finite number >= 0, got {singular_value}")
+    _check_scale(singular_value, "singular_value")
     rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     q, r = np.linalg.qr(rng.standard_normal((size, size)))
     q *= np.sign(np.diag(r))

@@ -28,6 +28,9 @@ own last step.  Without ``lengths`` every position counts as real.
 
 from __future__ import annotations
 
+import math
+from numbers import Integral
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -53,6 +56,21 @@ CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 READOUTS = ("final", "mean", "max")
 
 
+def _check_positive_ints(**values) -> None:
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_token_ids(ids: torch.Tensor, vocab_size: int, name: str) -> None:
+    """Every id in [0, vocab_size): an embedding would fail with a bare IndexError deep inside torch."""
+    if ids.numel():
+        low, high = (int(value) for value in torch.aminmax(ids))
+        if low < 0 or high >= vocab_size:
+            raise ValueError(f"{name} holds token ids from {low} to {high}, but the vocabulary has ids "
+                             f"0 to {vocab_size - 1} (vocab_size={vocab_size})")
+
+
 def recurrent_layer(cell: str, input_size: int, hidden_size: int, *, num_layers: int = 1,
                     bidirectional: bool = False, dropout: float = 0.0) -> nn.RNNBase:
     """A batch-first ``nn.RNN`` (tanh), ``nn.GRU`` or ``nn.LSTM``.
@@ -63,9 +81,7 @@ def recurrent_layer(cell: str, input_size: int, hidden_size: int, *, num_layers:
     key = str(cell).lower()
     if key not in CELLS:
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-    for name, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    _check_positive_ints(input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout}")
     if dropout > 0 and num_layers == 1:
@@ -77,6 +93,8 @@ def recurrent_layer(cell: str, input_size: int, hidden_size: int, *, num_layers:
 
 def _check_lengths(lengths: torch.Tensor, batch: int, steps: int) -> torch.Tensor:
     lengths = torch.as_tensor(lengths)
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise TypeError(f"lengths must be integers (the number of real steps of each sequence), got {lengths.dtype}")
     if lengths.dim() != 1 or lengths.shape[0] != batch:
         raise ValueError(f"lengths must be a 1-D tensor with one length per sequence ({batch}), got shape "
                          f"{tuple(lengths.shape)}")
@@ -110,6 +128,11 @@ def final_states(h_n: torch.Tensor, bidirectional: bool) -> torch.Tensor:
     direction's after the *first* step; ``outputs[:, -1]`` would instead hold
     the backward direction's state after reading a single step (myth M19).
     """
+    if h_n.dim() != 3:
+        raise ValueError(f"h_n must be (num_layers * num_directions, B, H), got shape {tuple(h_n.shape)}")
+    if bidirectional and h_n.shape[0] % 2:
+        raise ValueError(f"h_n of a bidirectional layer has an even number of rows (two per layer), got "
+                         f"shape {tuple(h_n.shape)}; is the layer really bidirectional?")
     if bidirectional:
         return torch.cat([h_n[-2], h_n[-1]], dim=-1)
     return h_n[-1]
@@ -128,6 +151,8 @@ def set_forget_gate_bias(lstm: nn.LSTM, value: float = 1.0) -> nn.LSTM:
         raise TypeError(f"set_forget_gate_bias needs an nn.LSTM, got {type(lstm).__name__}")
     if not lstm.bias:
         raise ValueError("this LSTM was built with bias=False: it has no forget-gate bias to set")
+    if not math.isfinite(value):
+        raise ValueError(f"the forget-gate bias must be a finite number, got {value!r}")
     hidden = lstm.hidden_size
     for name, parameter in lstm.named_parameters():
         if name.startswith("bias_ih"):
@@ -143,14 +168,18 @@ def teacher_forcing_inputs(targets: torch.Tensor, bos: int = 0) -> torch.Tensor:
     ``targets`` (B, T) -> ``(B, T)``: the decoder reads the *true* previous token
     at every step and must predict the current one, never seeing it.
     """
-    if targets.dim() != 2:
-        raise ValueError(f"targets must be (B, T) token ids, got shape {tuple(targets.shape)}")
+    if not isinstance(targets, torch.Tensor):
+        raise TypeError(f"targets must be a tensor of (B, T) token ids, got {type(targets).__name__}")
+    if targets.dim() != 2 or targets.is_floating_point():
+        raise ValueError(f"targets must be (B, T) token ids, got {targets.dtype} of shape {tuple(targets.shape)}")
     start = torch.full_like(targets[:, :1], bos)
     return torch.cat([start, targets[:, :-1]], dim=1)
 
 
 def count_parameters(model: nn.Module, trainable_only: bool = True) -> int:
     """Number of (trainable) parameters of a model."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"count_parameters needs an nn.Module, got {type(model).__name__}")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -162,6 +191,7 @@ class MLPClassifier(nn.Module):
 
     def __init__(self, in_features: int, hidden_size: int, num_classes: int):
         super().__init__()
+        _check_positive_ints(in_features=in_features, hidden_size=hidden_size, num_classes=num_classes)
         self.net = nn.Sequential(nn.Flatten(), nn.Linear(in_features, hidden_size), nn.ReLU(),
                                  nn.Linear(hidden_size, num_classes))
 
@@ -183,6 +213,8 @@ class VectorToSequence(nn.Module):
     def __init__(self, vector_size: int, hidden_size: int, output_size: int = 1, *, steps: int = 40,
                  cell: str = "lstm"):
         super().__init__()
+        _check_positive_ints(vector_size=vector_size, output_size=output_size, steps=steps)
+        cell = str(cell).lower()
         self.steps, self.cell = steps, cell
         self.rnn = recurrent_layer(cell, 1, hidden_size)
         self.to_hidden = nn.Linear(vector_size, hidden_size)
@@ -191,6 +223,9 @@ class VectorToSequence(nn.Module):
 
     def forward(self, v: torch.Tensor, steps: int | None = None) -> torch.Tensor:
         steps = self.steps if steps is None else steps
+        _check_positive_ints(steps=steps)
+        if v.dim() != 2:
+            raise ValueError(f"v must be a batch of vectors (B, K), got shape {tuple(v.shape)}")
         h0 = torch.tanh(self.to_hidden(v)).unsqueeze(0)
         state = (h0, self.to_cell(v).unsqueeze(0)) if self.to_cell is not None else h0
         zeros = v.new_zeros(v.shape[0], steps, 1)
@@ -219,6 +254,7 @@ class SequenceEncoder(nn.Module):
             raise ValueError("give exactly one of input_size (float features) and vocab_size (token ids)")
         if vocab_size is not None:
             embedding_dim = embedding_dim or hidden_size
+            _check_positive_ints(vocab_size=vocab_size, embedding_dim=embedding_dim)
             self.embedding = nn.Embedding(vocab_size, embedding_dim, padding_idx=padding_idx)
             input_size = embedding_dim
         else:
@@ -233,6 +269,7 @@ class SequenceEncoder(nn.Module):
             if x.dim() != 2 or x.is_floating_point():
                 raise ValueError(f"this encoder embeds token ids: x must be an integer tensor (B, T), got "
                                  f"{x.dtype} of shape {tuple(x.shape)}")
+            _check_token_ids(x, self.embedding.num_embeddings, "x")
             x = self.embedding(x)
         elif x.dim() != 3:
             raise ValueError(f"x must be batch-first features (B, T, D), got shape {tuple(x.shape)}")
@@ -280,8 +317,7 @@ class SequenceClassifier(nn.Module):
         super().__init__()
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+        _check_positive_ints(num_classes=num_classes)
         self.encoder = SequenceEncoder(input_size, hidden_size, vocab_size=vocab_size, embedding_dim=embedding_dim,
                                        padding_idx=padding_idx, cell=cell, num_layers=num_layers,
                                        bidirectional=bidirectional, dropout=dropout)
@@ -318,6 +354,7 @@ class SequenceTagger(nn.Module):
                  vocab_size: int | None = None, embedding_dim: int | None = None, padding_idx: int | None = 0,
                  cell: str = "lstm", num_layers: int = 1, bidirectional: bool = False, dropout: float = 0.0):
         super().__init__()
+        _check_positive_ints(num_classes=num_classes)
         self.encoder = SequenceEncoder(input_size, hidden_size, vocab_size=vocab_size, embedding_dim=embedding_dim,
                                        padding_idx=padding_idx, cell=cell, num_layers=num_layers,
                                        bidirectional=bidirectional, dropout=dropout)
@@ -348,8 +385,9 @@ class Seq2Seq(nn.Module):
     def __init__(self, vocab_size: int, hidden_size: int = 64, *, embedding_dim: int = 32, cell: str = "lstm",
                  bos: int = 0):
         super().__init__()
-        if not 0 <= bos < vocab_size:
-            raise ValueError(f"bos must be a token id in [0, {vocab_size}), got {bos}")
+        _check_positive_ints(vocab_size=vocab_size, embedding_dim=embedding_dim)
+        if isinstance(bos, bool) or not isinstance(bos, Integral) or not 0 <= bos < vocab_size:
+            raise ValueError(f"bos must be a token id in [0, {vocab_size}), got {bos!r}")
         self.vocab_size, self.bos = vocab_size, bos
         self.source_embedding = nn.Embedding(vocab_size, embedding_dim)
         self.target_embedding = nn.Embedding(vocab_size, embedding_dim)
@@ -361,6 +399,7 @@ class Seq2Seq(nn.Module):
         """The encoder's final state, the decoder's initial state."""
         if source.dim() != 2 or source.is_floating_point():
             raise ValueError(f"source must be token ids (B, S), got {source.dtype} of shape {tuple(source.shape)}")
+        _check_token_ids(source, self.vocab_size, "source")
         _, state = self.encoder(self.source_embedding(source))
         return state
 
@@ -370,12 +409,17 @@ class Seq2Seq(nn.Module):
         return self.head(outputs), state
 
     def forward(self, source: torch.Tensor, decoder_inputs: torch.Tensor) -> torch.Tensor:
+        if decoder_inputs.dim() != 2 or decoder_inputs.is_floating_point() or len(decoder_inputs) != len(source):
+            raise ValueError(f"decoder_inputs must be token ids (B, T) for the {len(source)} source sequences, "
+                             f"got {decoder_inputs.dtype} of shape {tuple(decoder_inputs.shape)}")
+        _check_token_ids(decoder_inputs, self.vocab_size, "decoder_inputs")
         logits, _ = self.decode(decoder_inputs, self.encode(source))
         return logits
 
     @torch.no_grad()
     def greedy_decode(self, source: torch.Tensor, steps: int) -> torch.Tensor:
         """Generate ``steps`` tokens per source sequence, each time feeding back the arg-max: (B, steps)."""
+        _check_positive_ints(steps=steps)
         state = self.encode(source)
         token = torch.full((source.shape[0], 1), self.bos, dtype=torch.long, device=source.device)
         generated = []

@@ -18,6 +18,14 @@ def as_generator(rng) -> np.random.Generator:
     raise TypeError(f"rng must be a numpy.random.Generator or an integer seed, got {type(rng).__name__}")
 
 
+def _float_dtype(dtype) -> np.dtype:
+    """``dtype`` as a numpy floating-point dtype; an integer dtype would silently round the data to 0 and 1."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"dtype must be a floating-point type such as np.float32 or np.float64, got {dtype}")
+    return dtype
+
+
 def adding_problem(n: int, T: int, rng=None, dtype=np.float64) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem in its modern form (Arjovsky, Shah & Bengio 2016, *Unitary
     Evolution Recurrent Neural Networks*, ICML; after Hochreiter & Schmidhuber 1997).
@@ -41,6 +49,7 @@ def adding_problem(n: int, T: int, rng=None, dtype=np.float64) -> tuple[np.ndarr
             raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
         if value < least:
             raise ValueError(f"{name} must be at least {least}, got {value}")
+    dtype = _float_dtype(dtype)
     rng = as_generator(rng)
     values = rng.uniform(0.0, 1.0, size=(T, n))
     half = T // 2
@@ -155,6 +164,7 @@ def echo_task(n: int, T: int, delay: int, rng=None, dtype=np.float64) -> tuple[n
     delay = _positive_int(delay, "delay")
     if delay >= T:
         raise ValueError(f"delay must be smaller than T, got delay={delay} and T={T}")
+    dtype = _float_dtype(dtype)
     rng = as_generator(rng)
     x = rng.standard_normal((T, n, 1))
     y = np.zeros((T, n))

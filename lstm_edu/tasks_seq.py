@@ -44,6 +44,13 @@ def _positive(**values) -> None:
             raise ValueError(f"{name} must be at least 1, got {value}")
 
 
+def _check_shift_noise(shift, noise, *, zero_noise: bool) -> None:
+    if not np.isfinite(shift):
+        raise ValueError(f"shift must be a finite number, got {shift}")
+    if not (np.isfinite(noise) and (noise >= 0 if zero_noise else noise > 0)):
+        raise ValueError(f"noise must be a finite number {'>=' if zero_noise else '>'} 0, got {noise}")
+
+
 # -------------------------------------------------------------- one-to-many
 
 
@@ -83,6 +90,7 @@ def regime_signal(n: int, T: int = 60, rng=None, *, switch_probability: float = 
     _positive(n=n, T=T)
     if not 0.0 <= switch_probability <= 1.0:
         raise ValueError(f"switch_probability must be in [0, 1], got {switch_probability}")
+    _check_shift_noise(shift, noise, zero_noise=True)
     rng = as_generator(rng)
     flips = rng.random((n, T)) < switch_probability
     flips[:, 0] = rng.random(n) < 0.5
@@ -109,8 +117,11 @@ def regime_posterior(x: np.ndarray, *, switch_probability: float = 0.05, shift: 
         x = x[..., 0]
     if x.ndim != 2:
         raise ValueError(f"x must be (n, T) or (n, T, 1), got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x contains NaN or infinite values")
     if not 0.0 < switch_probability < 1.0:
         raise ValueError(f"switch_probability must be in (0, 1), got {switch_probability}")
+    _check_shift_noise(shift, noise, zero_noise=False)
     q = switch_probability
     # log-likelihood ratio of regime 1 (mean +shift) against regime 0 (mean -shift)
     evidence = 2.0 * shift * x / noise**2

@@ -73,6 +73,8 @@ from __future__ import annotations
 import copy
 import math
 import os
+import pickle
+import struct
 import sys
 import tempfile
 import time
@@ -97,6 +99,7 @@ __all__ = [
     "fit_truncated_bptt",
     "load_checkpoint",
     "predict",
+    "read_checkpoint",
     "save_checkpoint",
     "sequence_cross_entropy",
     "split_batch",
@@ -143,11 +146,15 @@ def sequence_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
     ``nn.CrossEntropyLoss`` wants the class axis second; this flattens the
     steps instead.  Positions whose target is ``ignore_index`` do not count.
     """
+    if not isinstance(logits, torch.Tensor) or not isinstance(targets, torch.Tensor):
+        raise TypeError("sequence_cross_entropy expects two tensors: logits (B, T, C) and targets (B, T)")
     if logits.dim() != 3 or targets.shape != logits.shape[:2]:
         raise ValueError(
             f"sequence_cross_entropy expects logits (B, T, C) and targets (B, T), got "
             f"{tuple(logits.shape)} and {tuple(targets.shape)}"
         )
+    if targets.is_floating_point():
+        raise TypeError(f"sequence_cross_entropy: targets must be integer class ids, got {targets.dtype}")
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                        ignore_index=ignore_index)
 
@@ -155,6 +162,9 @@ def sequence_cross_entropy(logits: torch.Tensor, targets: torch.Tensor,
 def _metric_dict(metrics) -> dict[str, Callable]:
     if metrics is None:
         return {}
+    if isinstance(metrics, str):
+        raise TypeError(f"metrics must be {{name: function}} or a list of functions, got the string {metrics!r}; "
+                        "e.g. metrics={'accuracy': accuracy}")
     if isinstance(metrics, Mapping):
         named = dict(metrics)
     elif callable(metrics):
@@ -163,7 +173,8 @@ def _metric_dict(metrics) -> dict[str, Callable]:
         named = {getattr(fn, "__name__", f"metric{i}"): fn for i, fn in enumerate(metrics)}
     for name, fn in named.items():
         if not isinstance(name, str) or not callable(fn):
-            raise TypeError(f"metric {name!r} must be a function metric(outputs, targets) named by a string")
+            raise TypeError(f"metric {name!r} must be a function metric(outputs, targets) named by a string, "
+                            f"got {fn!r}")
         if name in {"loss", "lr", "seconds"}:
             raise ValueError(f"a metric cannot be called {name!r}: that name is used by the history")
     return named
@@ -308,9 +319,19 @@ class History:
 # ---------------------------------------------------------------- checkpoints
 
 
+def _checkpoint_file(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"the checkpoint path {path} is a folder; give a file name such as "
+                                f"{path / 'model.pt'}")
+    return path
+
+
 def save_checkpoint(path: str | os.PathLike, payload: Mapping) -> Path:
     """Save ``payload`` with ``torch.save``, atomically: a temporary file in the same folder, then ``os.replace``."""
-    path = Path(path)
+    if not isinstance(payload, Mapping):
+        raise TypeError(f"a checkpoint's payload must be a dict, got {type(payload).__name__}")
+    path = _checkpoint_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -325,6 +346,34 @@ def save_checkpoint(path: str | os.PathLike, payload: Mapping) -> Path:
     return path
 
 
+def read_checkpoint(path: str | os.PathLike, expected_format: str, description: str, *,
+                    map_location="cpu") -> dict:
+    """The payload of a checkpoint file (``torch.load(weights_only=True)``), checked for its ``"format"``.
+
+    A missing file raises ``FileNotFoundError``; a file that cannot be unpickled
+    (corrupt, partly written, not a checkpoint at all, or holding objects other
+    than tensors and plain Python values) or whose ``"format"`` is not
+    ``expected_format`` raises ``ValueError`` saying it is not ``description``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except PermissionError:
+        raise
+    except (pickle.UnpicklingError, EOFError, RuntimeError, struct.error, OSError) as err:  # OSError: a cut zip
+        first_line = (str(err).strip().splitlines() or [""])[0]
+        raise ValueError(
+            f"{path} cannot be read as {description}: it is corrupt or only partly written, or it holds "
+            "objects other than tensors and plain Python values, which torch.load(weights_only=True) "
+            f"refuses ({type(err).__name__}: {first_line})"
+        ) from err
+    if not isinstance(payload, dict) or payload.get("format") != expected_format:
+        raise ValueError(f"{path} is not {description}")
+    return payload
+
+
 def load_checkpoint(path: str | os.PathLike, model: nn.Module | None = None, optimizer=None,
                     map_location="cpu") -> dict:
     """Read a checkpoint written by :func:`fit` (``torch.load(weights_only=True)``).
@@ -333,12 +382,10 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module | None = None, opt
     and returns the whole payload (``"epoch"``, ``"model"``, ``"optimizer"``,
     ``"history"`` as a dict, ``"best_model"``, ...).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no checkpoint at {path}")
-    payload = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path} is not a checkpoint written by lstm_edu.training.fit")
+    payload = read_checkpoint(path, CHECKPOINT_FORMAT, "a checkpoint written by lstm_edu.training.fit",
+                              map_location=map_location)
+    if not isinstance(payload.get("model"), Mapping) or not isinstance(payload.get("history"), Mapping):
+        raise ValueError(f"{path} is an incomplete checkpoint: it lacks the model's weights or the history")
     if model is not None:
         model.load_state_dict(payload["model"])
     if optimizer is not None and payload.get("optimizer") is not None:
@@ -423,6 +470,7 @@ def evaluate(model: nn.Module, loader, *, loss_fn=None, metrics=None, device="au
     Returns ``{"loss": ..., "<metric>": ...}`` (``"loss"`` only when ``loss_fn``
     is given).  The model is put in eval mode and left there.
     """
+    _check_model(model, loss_fn)
     device = get_device(device) if not isinstance(device, torch.device) else device
     metrics = _metric_dict(metrics)
     model.to(device)
@@ -449,6 +497,7 @@ def evaluate(model: nn.Module, loader, *, loss_fn=None, metrics=None, device="au
 
 def predict(model: nn.Module, loader, *, device="auto", amp="auto") -> tuple[torch.Tensor, torch.Tensor]:
     """The model's outputs and the targets for every batch of ``loader``, concatenated on the CPU."""
+    _check_model(model)
     device = get_device(device) if not isinstance(device, torch.device) else device
     dtype = _amp_dtype(amp, device)
     model.to(device)
@@ -470,24 +519,48 @@ def predict(model: nn.Module, loader, *, device="auto", amp="auto") -> tuple[tor
 # --------------------------------------------------------------------- fit
 
 
-def _check_fit_arguments(model, loss_fn, optimizer, epochs, clip_norm, early_stopping_patience, val_loader,
-                         monitor):
+def _check_model(model, loss_fn=None, *, needs_loss: bool = False) -> None:
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not callable(loss_fn):
+    if (needs_loss or loss_fn is not None) and not callable(loss_fn):
         raise TypeError("loss_fn must be a function loss_fn(outputs, targets), e.g. nn.CrossEntropyLoss()")
+
+
+def _check_positive_int(value, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def _check_fit_arguments(model, loss_fn, optimizer, epochs, clip_norm, early_stopping_patience, val_loader,
+                         monitor):
+    _check_model(model, loss_fn, needs_loss=True)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
-    if clip_norm is not None and not (isinstance(clip_norm, (int, float)) and clip_norm > 0):
+    _check_positive_int(epochs, "epochs")
+    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, (int, float))
+                                  or not clip_norm > 0):
         raise ValueError(f"clip_norm must be a positive number or None, got {clip_norm!r}")
+    if not isinstance(monitor, str):
+        raise TypeError(f"monitor must be a history key such as 'val_loss', got {type(monitor).__name__}")
     if early_stopping_patience is not None:
-        if isinstance(early_stopping_patience, bool) or not isinstance(early_stopping_patience, int) \
-                or early_stopping_patience < 1:
-            raise ValueError(f"early_stopping_patience must be a positive integer, got {early_stopping_patience!r}")
+        _check_positive_int(early_stopping_patience, "early_stopping_patience")
         if val_loader is None and monitor.startswith("val_"):
             raise ValueError(f"early stopping on {monitor!r} needs a val_loader")
+
+
+def _check_monitor(monitor: str, metrics: dict, clip_norm, val_loader, early_stopping_patience, scheduler) -> None:
+    """Before training: ``monitor`` must be a key every epoch will record, when something watches it."""
+    plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    if early_stopping_patience is None and not (plateau and monitor != "val_loss"):
+        return  # nothing watches it (a plateau scheduler without validation falls back to the training loss)
+    keys = ["train_loss", *(f"train_{name}" for name in metrics)]
+    if val_loader is not None:
+        keys += ["val_loss", *(f"val_{name}" for name in metrics)]
+    if clip_norm is not None:
+        keys.append("grad_norm")
+    keys += ["lr", "seconds"]
+    if monitor not in keys:
+        raise ValueError(f"monitor {monitor!r} is not a quantity this run records; choose one of {keys}")
 
 
 def _improved(value: float, best: float | None, minimise: bool) -> bool:
@@ -520,9 +593,11 @@ def fit(model: nn.Module, train_loader, *, loss_fn, optimizer, epochs: int, val_
         early_stopping_patience: stop after this many epochs without improvement
             of ``monitor`` and restore the best weights.
         monitor: the history key early stopping watches (``"val_loss"`` is
-            minimised; anything else, e.g. ``"val_accuracy"``, maximised).
+            minimised; anything else, e.g. ``"val_accuracy"``, maximised); a key
+            the run would not record is refused before training starts.
         checkpoint_path: save a checkpoint there after every epoch (atomically).
-        resume: continue from ``checkpoint_path`` if it exists.
+        resume: continue from ``checkpoint_path`` if it exists (a corrupt file
+            raises ``ValueError``).
         scheduler: a learning-rate scheduler stepped once per epoch
             (``ReduceLROnPlateau`` receives the monitored value).
         progress: tqdm bars while someone watches (a terminal or Colab); False
@@ -532,10 +607,15 @@ def fit(model: nn.Module, train_loader, *, loss_fn, optimizer, epochs: int, val_
     """
     _check_fit_arguments(model, loss_fn, optimizer, epochs, clip_norm, early_stopping_patience, val_loader,
                          monitor)
+    if resume and checkpoint_path is None:
+        raise ValueError("resume=True needs the checkpoint_path to resume from")
+    if checkpoint_path is not None:
+        _checkpoint_file(checkpoint_path)  # a folder fails now, not after the first epoch
     if seed is not None:
         seed_everything(seed)
     device = get_device(device) if not isinstance(device, torch.device) else device
     metrics = _metric_dict(metrics)
+    _check_monitor(monitor, metrics, clip_norm, val_loader, early_stopping_patience, scheduler)
     model.to(device)
     dtype = _amp_dtype(amp, device)
     scaler = torch.amp.GradScaler("cuda") if dtype == torch.float16 else None
@@ -620,8 +700,6 @@ def fit(model: nn.Module, train_loader, *, loss_fn, optimizer, epochs: int, val_
 
         stop = False
         if early_stopping_patience is not None:
-            if monitor not in record:
-                raise KeyError(f"monitor {monitor!r} is not in the history; recorded: {sorted(record)}")
             if _improved(record[monitor], best_score, minimise):
                 best_score, history.best_epoch = record[monitor], epoch
                 best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
@@ -663,8 +741,7 @@ def stream_batches(x, y, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     x, y = torch.as_tensor(x), torch.as_tensor(y)
     if x.shape[:1] != y.shape[:1] or x.dim() < 1:
         raise ValueError(f"x and y must be streams of the same length, got {tuple(x.shape)} and {tuple(y.shape)}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _check_positive_int(batch_size, "batch_size")
     steps = x.shape[0] // batch_size
     if steps == 0:
         raise ValueError(f"a stream of {x.shape[0]} steps cannot fill {batch_size} rows")
@@ -717,10 +794,12 @@ def fit_truncated_bptt(model: nn.Module, x, y, *, chunk_length: int, batch_size:
     does).  ``val=(x_val, y_val)`` is a second stream, evaluated the same way
     after every epoch.  The history records loss and per-step accuracy.
     """
+    _check_fit_arguments(model, loss_fn, optimizer, epochs, clip_norm, None, val, "val_loss")
+    _check_positive_int(chunk_length, "chunk_length")
+    if val is not None and (not isinstance(val, (tuple, list)) or len(val) != 2):
+        raise TypeError("val must be a pair (x_val, y_val) of streams")
     if seed is not None:
         seed_everything(seed)
-    if isinstance(chunk_length, bool) or not isinstance(chunk_length, int) or chunk_length < 1:
-        raise ValueError(f"chunk_length must be a positive integer, got {chunk_length!r}")
     device = get_device(device) if not isinstance(device, torch.device) else device
     model.to(device)
     rows = [tensor.to(device) for tensor in stream_batches(x, y, batch_size)]
@@ -731,6 +810,11 @@ def fit_truncated_bptt(model: nn.Module, x, y, *, chunk_length: int, batch_size:
         model.train()
         train = _stream_pass(model, *rows, chunk_length, carry_state, loss_fn, optimizer, clip_norm)
         record = {"epoch": epoch, **_stream_summary(train, "train_")}
+        if not math.isfinite(record["train_loss"]):
+            raise FloatingPointError(
+                f"epoch {epoch}: the training loss became {record['train_loss']}; lower the learning rate "
+                "or clip gradients (clip_norm=1.0)"
+            )
         if val_rows is not None:
             model.eval()
             with torch.no_grad():
@@ -758,6 +842,8 @@ def accuracy_by_position(model: nn.Module, x, y, *, chunk_length: int, batch_siz
     Shows *where* a model that resets its state at chunk boundaries fails:
     at the first steps of every chunk.
     """
+    _check_model(model)
+    _check_positive_int(chunk_length, "chunk_length")
     device = get_device(device) if not isinstance(device, torch.device) else device
     model.to(device).eval()
     x_rows, y_rows = (tensor.to(device) for tensor in stream_batches(x, y, batch_size))

@@ -231,6 +231,26 @@ def test_bad_inputs_are_explained():
         largest_singular_value(np.ones((2, 3)))
 
 
+def test_matrix_helpers_refuse_nan_and_explain_bad_scales():
+    broken = np.array([[np.nan, 0.0], [0.0, 1.0]])
+    for helper in (largest_singular_value, spectral_radius, vanishing_bound,
+                   lambda m: with_largest_singular_value(m, 1.0)):
+        with pytest.raises(ValueError, match="NaN or infinite"):  # used to be LinAlgError "SVD did not converge"
+            helper(broken)
+    with pytest.raises(ValueError, match="value must be a finite number"):
+        with_largest_singular_value(np.eye(2), "1")
+    with pytest.raises(ValueError, match="singular_value"):
+        scaled_orthogonal(3, -1.0)
+
+
+def test_a_nested_list_is_accepted_as_one_sequence():
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(2, 3)
+    xs = [[0.5, -1.0], [0.1, 0.2], [1.0, 0.0]]
+    expected = gradient_flow(rnn, torch.tensor(xs)).log10_norms("h")
+    np.testing.assert_allclose(gradient_flow(rnn, xs).log10_norms("h"), expected)
+
+
 def test_diverging_state_is_reported():
     with pytest.raises(FloatingPointError, match="step"):
         with np.errstate(over="ignore"):

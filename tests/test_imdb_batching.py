@@ -170,3 +170,15 @@ def test_bucketed_batches_check_their_input():
         BucketedBatches([np.array([1])], [0, 1], 2)
     loader = BucketedBatches([np.array([2, 3])], [1], 2, label_dtype=torch.int64)
     assert next(iter(loader))[2].dtype == torch.int64
+
+
+@pytest.mark.parametrize("labels", [[3, 1], [float("nan"), 1], [[0, 1], [1, 0]], ["neg", "pos"]])
+def test_bucketed_batches_want_0_1_labels(labels):
+    """Labels of 3 or NaN used to flow into the loss unnoticed."""
+    with pytest.raises(ValueError, match="0/1 labels"):
+        BucketedBatches([np.array([1]), np.array([2])], labels, 2)
+
+
+def test_pad_batch_refuses_fractional_ids():
+    with pytest.raises(TypeError, match="integer token ids"):  # 1.5 used to become 1 silently
+        pad_batch([[2, 3], [1.5, 2.7]])

@@ -136,6 +136,39 @@ def test_models_reject_bad_input():
         build_model("transformer", VOCAB)
 
 
+def test_models_reject_ids_outside_the_vocabulary_and_fractional_lengths():
+    ids, lengths = batch()
+    for name in ("lstm", "bow"):
+        net = model(name) if name != "bow" else build_model("bow", VOCAB)
+        for bad in (VOCAB, -1):  # used to be a bare IndexError from inside nn.Embedding
+            with pytest.raises(ValueError, match=f"ids holds token ids.*vocab_size={VOCAB}"):
+                net(ids.masked_fill(ids == ids[0, 0], bad), lengths)
+    net = model()
+    with pytest.raises(TypeError, match="lengths must be integers"):  # 2.5 used to be cut to 2 silently
+        net(ids, lengths.float() - 0.5)
+    with pytest.raises(TypeError, match="tensors"):
+        net(ids.numpy(), lengths)
+    with pytest.raises(TypeError, match="tensors"):
+        net(ids, lengths.tolist())
+
+
+def test_model_options_are_checked_for_every_architecture():
+    with pytest.raises(TypeError, match="num_output"):  # a typo used to be ignored for the bag of words
+        build_model("bow", VOCAB, num_output=2)
+    with pytest.raises(TypeError, match="hiden_size"):
+        build_model("lstm", VOCAB, hiden_size=4)
+    assert isinstance(build_model("bow", VOCAB, hidden_size=4, pooling="max"), BagOfWords)  # shared options
+    with pytest.raises(ValueError, match="finite"):
+        SentimentRNN(VOCAB, forget_bias=float("nan"))
+    for kwargs in ({"pad_id": 1.5}, {"pad_id": VOCAB}):
+        with pytest.raises(ValueError, match="pad_id"):
+            SentimentRNN(VOCAB, **kwargs)
+        with pytest.raises(ValueError, match="pad_id"):
+            BagOfWords(VOCAB, **kwargs)
+    with pytest.raises(ValueError, match="vocab_size"):
+        BagOfWords(0)
+
+
 def test_padding_positions_get_no_gradient():
     ids, lengths = batch()
     net = model("bilstm", "mean")

@@ -84,3 +84,43 @@ def test_vocab_load_rejects_other_json(tmp_path):
     path.write_text(json.dumps({"itos": ["a"]}), encoding="utf-8")
     with pytest.raises(ValueError, match="not a vocabulary"):
         Vocab.load(path)
+    path.write_text(json.dumps({"format": "lstm_edu.imdb.Vocab", "pad_id": 0, "unk_id": 1}), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a vocabulary"):  # no words: used to be a KeyError
+        Vocab.load(path)
+
+
+def test_vocab_load_reports_a_corrupt_or_partial_file(tmp_path):
+    path = Vocab.build([["a", "b"]]).save(tmp_path / "vocab.json")
+    whole = path.read_bytes()
+    for broken in (whole[: len(whole) // 2], b"", b"\xff\xfe garbage"):
+        path.write_bytes(broken)
+        with pytest.raises(ValueError, match="corrupt or only partly written"):
+            Vocab.load(path)
+
+
+def test_vocab_words_are_strings_and_decode_checks_ids():
+    with pytest.raises(TypeError, match="strings"):
+        Vocab([PAD, UNK, 3])
+    vocab = Vocab.build([["a", "b"]])
+    assert vocab.decode([2, 0]) == ["a", PAD]
+    for bad in (-1, len(vocab)):  # -1 used to wrap around silently to the last word
+        with pytest.raises(ValueError, match="outside"):
+            vocab.decode([bad])
+
+
+def test_a_failed_text_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    import os
+
+    from lstm_edu.imdb.text import atomic_write_text
+
+    path = tmp_path / "metrics.json"
+    atomic_write_text(path, '{"old": 1}')
+
+    def failing_fsync(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)  # the data are synced before the rename
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_text(path, '{"new": 2}')
+    assert path.read_text(encoding="utf-8") == '{"old": 1}'
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]

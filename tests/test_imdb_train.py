@@ -49,6 +49,25 @@ def test_presets_are_documented_and_valid():
             resolve_config("cpu", **bad)
 
 
+@pytest.mark.parametrize("bad", [
+    {"pooling": "median"}, {"truncate": "middle"}, {"max_len": 0}, {"max_len": -5}, {"dropout": 1.5},
+    {"embedding_dropout": float("nan")}, {"num_outputs": 3}, {"lr": float("inf")}, {"weight_decay": -1.0},
+    {"clip_norm": 0.0}, {"patience": 0}, {"amp": "fp8"}, {"vocab_size": 1},
+])
+def test_a_bad_configuration_fails_before_any_data_are_read(bad):
+    """These used to be accepted, then fail after tokenising (or, like truncate or amp on a CPU, be ignored)."""
+    name = next(iter(bad))
+    with pytest.raises(ValueError, match=name):
+        resolve_config("quick", **bad)
+
+
+def test_output_helpers_check_their_arguments():
+    with pytest.raises(ValueError, match="num_outputs"):
+        train_module.loss_function(3)
+    with pytest.raises(ValueError, match=r"\(B, 2\)"):  # three scores used to give softmax[:, 1] silently
+        train_module.positive_probability(torch.randn(4, 3))
+
+
 def test_training_learns_the_synthetic_task(finished_run):
     metrics = finished_run.metrics
     assert METRIC_KEYS <= set(metrics)
@@ -97,6 +116,34 @@ def test_loading_checks_the_folder(tmp_path):
     Vocab.build([["a"]]).save(tmp_path / "vocab.json")
     with pytest.raises(ValueError, match="not a model"):
         SentimentPredictor.load(tmp_path / "model.pt")
+    torch.save({"format": train_module.CHECKPOINT_FORMAT, "train_config": {}}, tmp_path / "model.pt")
+    with pytest.raises(ValueError, match="incomplete"):  # used to be a KeyError
+        SentimentPredictor.load(tmp_path)
+
+
+def test_a_corrupt_or_partial_run_folder_gives_a_clear_error(finished_run, tmp_path):
+    out = tmp_path / "copy"
+    result = finished_run
+    save_run(out, result.model, result.prepared.vocab, result.config, result.history, result.metrics)
+    model_bytes, vocab_bytes = (out / "model.pt").read_bytes(), (out / "vocab.json").read_bytes()
+    for broken in (b"", b"junk", model_bytes[: len(model_bytes) // 2]):  # junk used to raise struct.error
+        (out / "model.pt").write_bytes(broken)
+        with pytest.raises(ValueError, match="corrupt or only partly written"):
+            SentimentPredictor.load(out)
+    (out / "model.pt").write_bytes(model_bytes)
+    (out / "vocab.json").write_bytes(vocab_bytes[: len(vocab_bytes) // 2])
+    with pytest.raises(ValueError, match="corrupt or only partly written"):
+        SentimentPredictor.load(out)
+
+
+def test_predictor_checks_its_settings(finished_run):
+    vocab = finished_run.prepared.vocab
+    with pytest.raises(ValueError, match="truncate"):  # "middle" used to mean "tail" silently
+        SentimentPredictor(finished_run.model, vocab, max_len=5, truncate="middle")
+    with pytest.raises(ValueError, match="max_len"):  # -1 used to drop the last word silently
+        SentimentPredictor(finished_run.model, vocab, max_len=-1)
+    with pytest.raises(TypeError, match="Vocab"):
+        SentimentPredictor(finished_run.model, vocab.itos)
 
 
 def test_a_failed_save_leaves_the_previous_checkpoint_intact(finished_run, tmp_path, monkeypatch):

@@ -204,6 +204,70 @@ def test_seq2seq_learns_to_reverse_short_sequences():
     assert exact > 0.9
 
 
+@pytest.mark.parametrize("build, error, message", [
+    (lambda: MLPClassifier(4, 0, 2), ValueError, "hidden_size"),  # used to build a model with no hidden units
+    (lambda: MLPClassifier(4, 3, -1), ValueError, "num_classes"),
+    (lambda: VectorToSequence(3, 4, steps=0), ValueError, "steps"),
+    (lambda: SequenceTagger(3, 4, num_classes=0), ValueError, "num_classes"),
+    (lambda: SequenceEncoder(hidden_size=4, vocab_size=0), ValueError, "vocab_size"),
+    (lambda: Seq2Seq(5.0), ValueError, "vocab_size"),
+    (lambda: Seq2Seq(5, bos=1.5), ValueError, "bos"),
+])
+def test_models_reject_bad_sizes(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+def test_models_reject_bad_inputs_with_clear_errors():
+    encoder = SequenceEncoder(hidden_size=4, vocab_size=5)
+    with pytest.raises(ValueError, match="token ids from 1 to 9.*vocab_size=5"):  # not a bare IndexError
+        encoder(torch.tensor([[1, 9]]))
+    with pytest.raises(ValueError, match="token ids from -1"):
+        encoder(torch.tensor([[-1, 2]]))
+    features = SequenceEncoder(3, 4)
+    with pytest.raises(TypeError, match="lengths must be integers"):  # 2.5 used to be cut to 2 silently
+        features(torch.randn(2, 5, 3), torch.tensor([2.5, 5.0]))
+    with pytest.raises(TypeError, match="lengths must be integers"):
+        last_valid_step(torch.randn(2, 5, 3), torch.tensor([2.5, 3.0]))
+    model = Seq2Seq(vocab_size=5, hidden_size=4, embedding_dim=3)
+    source = torch.randint(0, 5, (2, 3))
+    with pytest.raises(ValueError, match="decoder_inputs"):
+        model(source, torch.randint(0, 5, (3, 3)))  # batch sizes differ
+    with pytest.raises(ValueError, match="decoder_inputs"):
+        model(source, torch.rand(2, 3))
+    with pytest.raises(ValueError, match="decoder_inputs holds token ids"):
+        model(source, torch.full((2, 3), 9))
+    with pytest.raises(ValueError, match="source holds token ids"):
+        model.encode(torch.full((2, 3), 7))
+    for steps in (0, -1, 2.0):
+        with pytest.raises(ValueError, match="steps"):
+            model.greedy_decode(source, steps)
+    vector = VectorToSequence(3, 4)
+    with pytest.raises(ValueError, match="steps"):
+        vector(torch.randn(2, 3), steps=-1)
+    with pytest.raises(ValueError, match=r"\(B, K\)"):
+        vector(torch.randn(3))
+    with pytest.raises(TypeError, match="tensor"):
+        teacher_forcing_inputs([[1, 2]])
+    with pytest.raises(ValueError, match="token ids"):
+        teacher_forcing_inputs(torch.rand(2, 3))
+    with pytest.raises(TypeError, match="nn.Module"):
+        count_parameters("lstm")
+
+
+def test_vector_to_sequence_accepts_the_cell_name_in_any_case():
+    assert VectorToSequence(3, 4, steps=5, cell="LSTM")(torch.zeros(2, 3)).shape == (2, 5, 1)
+
+
+def test_final_states_and_forget_bias_reject_impossible_values():
+    with pytest.raises(ValueError, match="h_n must be"):
+        final_states(torch.randn(2, 4), bidirectional=False)
+    with pytest.raises(ValueError, match="bidirectional"):
+        final_states(torch.randn(1, 2, 4), bidirectional=True)
+    with pytest.raises(ValueError, match="finite"):
+        set_forget_gate_bias(nn.LSTM(3, 4), float("nan"))
+
+
 # -------------------------------------------------------------------- tasks
 
 
@@ -294,6 +358,15 @@ def test_regime_posterior_is_exact():
             assert filtered[k, t] == pytest.approx(_brute_force_posterior(x[k, :, 0], upto=t + 1)[-1], abs=1e-6)
     with pytest.raises(ValueError):
         tasks_seq.regime_posterior(np.zeros(5))
+    for bad in ({"shift": float("nan")}, {"noise": 0.0}, {"noise": -1.0}):
+        with pytest.raises(ValueError, match="shift|noise"):  # noise=0 used to divide by zero into NaNs
+            tasks_seq.regime_posterior(x, **bad)
+    with pytest.raises(ValueError, match="NaN"):
+        tasks_seq.regime_posterior(np.array([[np.nan, 1.0]]))
+    with pytest.raises(ValueError, match="shift"):
+        tasks_seq.regime_signal(2, 5, shift=float("nan"))
+    with pytest.raises(ValueError, match="noise"):
+        tasks_seq.regime_signal(2, 5, noise=-1.0)
 
 
 def test_regime_posterior_ranks_the_taggers():

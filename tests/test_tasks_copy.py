@@ -116,3 +116,14 @@ def test_echo_task_baseline_is_the_input_variance():
 def test_echo_task_rejects_bad_arguments(kwargs, error):
     with pytest.raises(error):
         echo_task(**kwargs)
+
+
+@pytest.mark.parametrize("generate", [
+    lambda dtype: adding_problem(4, 6, rng=0, dtype=dtype),
+    lambda dtype: echo_task(4, 6, 2, rng=0, dtype=dtype),
+])
+def test_float_tasks_refuse_an_integer_dtype(generate):
+    """An integer dtype used to round the uniform or Gaussian inputs silently (to 0 and 1, or -1, 0 and 1)."""
+    assert generate(np.float32)[0].dtype == np.float32
+    with pytest.raises(TypeError, match="floating-point"):
+        generate(np.int64)

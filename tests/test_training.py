@@ -80,6 +80,10 @@ def test_sequence_cross_entropy_matches_flattened_loss_and_ignores_padding():
     assert sequence_cross_entropy(logits, padded).item() == pytest.approx(kept.item(), rel=1e-6)
     with pytest.raises(ValueError, match=r"\(B, T, C\)"):
         sequence_cross_entropy(logits[:, 0], targets[:, 0])
+    with pytest.raises(TypeError, match="integer class ids"):
+        sequence_cross_entropy(logits, targets.float())
+    with pytest.raises(TypeError, match="two tensors"):
+        sequence_cross_entropy(logits.numpy(), targets)
 
 
 # ------------------------------------------------------------------ batches
@@ -194,6 +198,11 @@ def test_non_finite_loss_raises_a_clear_error():
     ({"metrics": {"loss": accuracy}}, ValueError),
     ({"loss_fn": "mse"}, TypeError),
     ({"optimizer": "adam"}, TypeError),
+    ({"clip_norm": True}, ValueError),  # clip_norm=True would silently mean a norm of 1.0
+    ({"clip_norm": float("nan")}, ValueError),
+    ({"monitor": 3, "early_stopping_patience": 1, "val_loader": "set"}, TypeError),
+    ({"metrics": "accuracy"}, TypeError),
+    ({"resume": True}, ValueError),  # no checkpoint_path to resume from
 ])
 def test_fit_rejects_bad_arguments(kwargs, error):
     train, val = loaders(64)
@@ -250,9 +259,27 @@ def test_early_stopping_on_a_metric_maximises_it():
                   epochs=4, val_loader=val, metrics={"accuracy": accuracy}, early_stopping_patience=10,
                   monitor="val_accuracy", device="cpu", progress=False)
     assert history["val_accuracy"][history.best_epoch - 1] == max(history["val_accuracy"])
-    with pytest.raises(KeyError, match="val_f1"):
+    with pytest.raises(ValueError, match="val_f1"):
         fit(model, train, loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), 0.1),
             epochs=1, val_loader=val, early_stopping_patience=1, monitor="val_f1", device="cpu", progress=False)
+
+
+def test_an_unknown_monitor_is_refused_before_training():
+    """A typo in monitor fails at once (not after an epoch), also for a plateau scheduler that would
+    otherwise silently follow the training loss."""
+    train, val = loaders(64)
+    model = linear_model()
+    before = [p.detach().clone() for p in model.parameters()]
+    optimizer = torch.optim.SGD(model.parameters(), 0.1)
+    with pytest.raises(ValueError, match="val_acc.*val_accuracy"):
+        fit(model, train, loss_fn=nn.CrossEntropyLoss(), optimizer=optimizer, epochs=1, val_loader=val,
+            metrics={"accuracy": accuracy}, early_stopping_patience=1, monitor="val_acc", device="cpu",
+            progress=False)
+    with pytest.raises(ValueError, match="val_acc"):
+        fit(model, train, loss_fn=nn.CrossEntropyLoss(), optimizer=optimizer, epochs=1, val_loader=val,
+            scheduler=torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer), monitor="val_acc", device="cpu",
+            progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))  # no epoch was run
 
 
 # -------------------------------------------------------------- checkpoints
@@ -295,6 +322,38 @@ def test_load_checkpoint_errors(tmp_path):
     save_checkpoint(tmp_path / "other.pt", {"weights": torch.ones(1)})
     with pytest.raises(ValueError, match="not a checkpoint"):
         load_checkpoint(tmp_path / "other.pt")
+
+
+def test_a_corrupt_or_partial_checkpoint_gives_a_clear_error(tmp_path):
+    train, val = loaders(64)
+    model = linear_model()
+    path = tmp_path / "ckpt.pt"
+    fit(model, train, loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1,
+        checkpoint_path=path, device="cpu", progress=False)
+    whole = path.read_bytes()
+    for broken in (b"", b"junk", whole[: len(whole) // 2], whole[:-10]):
+        path.write_bytes(broken)
+        with pytest.raises(ValueError, match="corrupt or only partly written"):
+            load_checkpoint(path)
+        with pytest.raises(ValueError, match="corrupt or only partly written"):
+            fit(model, train, loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), 0.1),
+                epochs=2, checkpoint_path=path, resume=True, device="cpu", progress=False)
+    save_checkpoint(path, {"format": "lstm_edu.fit/1", "epoch": 1})
+    with pytest.raises(ValueError, match="incomplete"):
+        load_checkpoint(path)
+
+
+def test_checkpoint_paths_that_are_folders_or_payloads_that_are_not_dicts_are_refused(tmp_path):
+    train, _ = loaders(64)
+    model = linear_model()
+    with pytest.raises(IsADirectoryError, match="folder"):
+        fit(model, train, loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), 0.1),
+            epochs=1, checkpoint_path=tmp_path, device="cpu", progress=False)
+    with pytest.raises(IsADirectoryError, match="folder"):
+        save_checkpoint(tmp_path, {"a": 1})
+    with pytest.raises(TypeError, match="dict"):
+        save_checkpoint(tmp_path / "x.pt", [("a", 1)])
+    assert list(tmp_path.iterdir()) == []  # nothing written, no temporary left behind
 
 
 def test_resume_continues_where_the_checkpoint_stopped(tmp_path):
@@ -410,6 +469,47 @@ def test_fit_truncated_bptt_rejects_bad_chunks():
         fit_truncated_bptt(model, torch.ones(20, dtype=torch.long), torch.ones(20, dtype=torch.long), chunk_length=0,
                            batch_size=2, carry_state=True, loss_fn=sequence_cross_entropy,
                            optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1)
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"epochs": 0}, ValueError, "epochs"),  # used to return an empty history
+    ({"epochs": -1}, ValueError, "epochs"),
+    ({"clip_norm": float("nan")}, ValueError, "clip_norm"),
+    ({"val": torch.ones(20, dtype=torch.long)}, TypeError, "pair"),
+    ({"loss_fn": lambda logits, y: (logits * float("nan")).sum()}, FloatingPointError, "loss became nan"),
+])
+def test_fit_truncated_bptt_rejects_bad_arguments(kwargs, error, message):
+    from lstm_edu.models import SequenceTagger
+    from lstm_edu.training import fit_truncated_bptt
+
+    model = SequenceTagger(vocab_size=3, hidden_size=4, num_classes=3)
+    arguments = dict(chunk_length=5, batch_size=2, carry_state=True, loss_fn=sequence_cross_entropy,
+                     optimizer=torch.optim.SGD(model.parameters(), 0.1), epochs=1)
+    arguments.update(kwargs)
+    stream = torch.ones(20, dtype=torch.long)
+    with pytest.raises(error, match=message):
+        fit_truncated_bptt(model, stream, stream, **arguments)
+
+
+@pytest.mark.parametrize("chunk_length", [0, -2, 2.5])
+def test_accuracy_by_position_rejects_bad_chunks(chunk_length):
+    from lstm_edu.models import SequenceTagger
+    from lstm_edu.training import accuracy_by_position
+
+    stream = torch.ones(20, dtype=torch.long)
+    with pytest.raises(ValueError, match="chunk_length"):
+        accuracy_by_position(SequenceTagger(vocab_size=3, hidden_size=4, num_classes=3), stream, stream,
+                             chunk_length=chunk_length, batch_size=2, carry_state=True)
+
+
+def test_evaluate_and_predict_reject_a_model_that_is_not_a_module():
+    train, _ = loaders(64)
+    with pytest.raises(TypeError, match="nn.Module"):
+        evaluate("lstm", train, device="cpu")
+    with pytest.raises(TypeError, match="loss_fn"):
+        evaluate(linear_model(), train, loss_fn="cross-entropy", device="cpu")
+    with pytest.raises(TypeError, match="nn.Module"):
+        predict(None, train, device="cpu")
 
 
 def test_amp_choice_by_device():

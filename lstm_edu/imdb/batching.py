@@ -73,7 +73,10 @@ def pad_batch(sequences: Sequence[Sequence[int]], pad_id: int = PAD_ID) -> tuple
         raise ValueError("every sequence needs at least one token (an empty review cannot be classified)")
     ids = torch.full((len(sequences), int(lengths.max())), pad_id, dtype=torch.int64)
     for row, sequence in enumerate(sequences):
-        ids[row, : len(sequence)] = torch.as_tensor(np.asarray(sequence), dtype=torch.int64)
+        sequence = np.asarray(sequence)
+        if sequence.dtype.kind not in "iu":  # float ids would be cut to integers silently
+            raise TypeError(f"sequence {row} must hold integer token ids, got dtype {sequence.dtype}")
+        ids[row, : len(sequence)] = torch.as_tensor(sequence, dtype=torch.int64)
     return ids, lengths
 
 
@@ -128,8 +131,12 @@ class BucketedBatches:
             raise ValueError(f"{len(sequences)} sequences but {len(labels)} labels")
         if len(sequences) == 0:
             raise ValueError("BucketedBatches needs at least one review")
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or not np.isin(labels, (0, 1)).all():
+            raise ValueError(f"labels must be (n,) 0/1 labels, got shape {labels.shape} with values "
+                             f"{np.unique(labels)[:5].tolist()}")
         self.sequences = list(sequences)
-        self.labels = torch.as_tensor(np.asarray(labels)).to(label_dtype)
+        self.labels = torch.as_tensor(labels).to(label_dtype)
         self.lengths = np.array([len(s) for s in self.sequences])
         self.batch_size, self.shuffle, self.pool = batch_size, shuffle, pool
         self.rng = np.random.default_rng(seed)

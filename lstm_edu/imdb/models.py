@@ -21,15 +21,31 @@ never changes a prediction (``tests/test_imdb_models.py`` checks it).
 
 from __future__ import annotations
 
+import inspect
+from numbers import Integral
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_edu.imdb.text import PAD_ID
-from lstm_edu.models import count_parameters, final_states, recurrent_layer, set_forget_gate_bias
+from lstm_edu.models import (
+    _check_lengths,
+    _check_positive_ints,
+    _check_token_ids,
+    count_parameters,
+    final_states,
+    recurrent_layer,
+    set_forget_gate_bias,
+)
 
 __all__ = ["ARCHITECTURES", "POOLINGS", "BagOfWords", "SentimentRNN", "build_model", "count_parameters",
            "length_mask", "rebuild_model"]
+
+def _check_pad_id(pad_id, vocab_size: int) -> None:
+    if isinstance(pad_id, bool) or not isinstance(pad_id, Integral) or not 0 <= pad_id < vocab_size:
+        raise ValueError(f"pad_id must be a token id in [0, {vocab_size}), got {pad_id!r}")
+
 
 CELLS = ("lstm", "gru")
 POOLINGS = ("last", "max", "mean")
@@ -76,15 +92,12 @@ class SentimentRNN(nn.Module):
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         if num_outputs not in (1, 2):
             raise ValueError(f"num_outputs must be 1 (sigmoid logit) or 2 (two class scores), got {num_outputs!r}")
-        for name, value in (("vocab_size", vocab_size), ("embedding_dim", embedding_dim),
-                            ("hidden_size", hidden_size), ("num_layers", num_layers)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        _check_positive_ints(vocab_size=vocab_size, embedding_dim=embedding_dim, hidden_size=hidden_size,
+                             num_layers=num_layers)
         for name, value in (("dropout", dropout), ("embedding_dropout", embedding_dropout)):
             if not 0 <= value < 1:
                 raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-        if not 0 <= pad_id < vocab_size:
-            raise ValueError(f"pad_id {pad_id} is outside the vocabulary of {vocab_size} ids")
+        _check_pad_id(pad_id, vocab_size)
         self.config = dict(vocab_size=vocab_size, cell=cell, embedding_dim=embedding_dim, hidden_size=hidden_size,
                            num_layers=num_layers, bidirectional=bool(bidirectional), pooling=pooling,
                            dropout=float(dropout), embedding_dropout=float(embedding_dropout),
@@ -105,14 +118,14 @@ class SentimentRNN(nn.Module):
         return self.classifier.in_features
 
     def _check(self, ids: torch.Tensor, lengths: torch.Tensor) -> None:
+        if not isinstance(ids, torch.Tensor) or not isinstance(lengths, torch.Tensor):
+            raise TypeError(f"ids and lengths must be tensors, got {type(ids).__name__} and {type(lengths).__name__}")
         if ids.dim() != 2:
             raise ValueError(f"ids must be (B, T) token ids, got shape {tuple(ids.shape)}")
         if ids.dtype not in (torch.int64, torch.int32):
             raise TypeError(f"ids must be integer token ids, got {ids.dtype} (multi-hot vectors? see M28)")
-        if lengths.shape != ids.shape[:1]:
-            raise ValueError(f"lengths must be (B,) = ({ids.shape[0]},), got {tuple(lengths.shape)}")
-        if len(lengths) and (int(lengths.min()) < 1 or int(lengths.max()) > ids.shape[1]):
-            raise ValueError(f"lengths must be in [1, {ids.shape[1]}], got {lengths.min()}..{lengths.max()}")
+        _check_token_ids(ids, self.embedding.num_embeddings, "ids")
+        _check_lengths(lengths, ids.shape[0], ids.shape[1])
 
     def run(self, ids: torch.Tensor, lengths: torch.Tensor):
         """The recurrent layer over the packed batch.
@@ -163,6 +176,8 @@ class BagOfWords(nn.Module):
         super().__init__()
         if num_outputs not in (1, 2):
             raise ValueError(f"num_outputs must be 1 or 2, got {num_outputs!r}")
+        _check_positive_ints(vocab_size=vocab_size)
+        _check_pad_id(pad_id, vocab_size)
         self.config = dict(architecture="bow", vocab_size=vocab_size, num_outputs=num_outputs, pad_id=pad_id)
         self.pad_id = pad_id
         self.embedding = nn.EmbeddingBag(vocab_size, num_outputs, mode="sum", padding_idx=pad_id)
@@ -172,6 +187,7 @@ class BagOfWords(nn.Module):
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         if ids.dim() != 2 or ids.is_floating_point():
             raise TypeError(f"ids must be (B, T) integer token ids, got {ids.dtype} of shape {tuple(ids.shape)}")
+        _check_token_ids(ids, self.embedding.num_embeddings, "ids")
         ordered, _ = ids.sort(dim=1)
         repeated = torch.zeros_like(ordered, dtype=torch.bool)
         repeated[:, 1:] = ordered[:, 1:] == ordered[:, :-1]
@@ -187,6 +203,9 @@ def build_model(name: str, vocab_size: int, **options) -> nn.Module:
     """
     if name not in ARCHITECTURES:
         raise ValueError(f"model must be one of {sorted(ARCHITECTURES)}, got {name!r}")
+    unknown = set(options) - set(inspect.signature(SentimentRNN).parameters)
+    if unknown:
+        raise TypeError(f"unknown model option(s) {sorted(unknown)}")
     if name == "bow":
         return BagOfWords(vocab_size, num_outputs=options.get("num_outputs", 1))
     cell, bidirectional = RECURRENT[name]

@@ -10,10 +10,12 @@ import numpy as np
 import torch
 
 from lstm_edu.imdb.batching import pad_batch
+from lstm_edu.imdb.corpus import TRUNCATE_CHOICES
 from lstm_edu.imdb.models import rebuild_model
 from lstm_edu.imdb.text import Vocab, tokenize
 from lstm_edu.imdb.train import CHECKPOINT_FORMAT, MODEL_FILE, VOCAB_FILE, positive_probability
 from lstm_edu.runtime import get_device
+from lstm_edu.training import read_checkpoint
 
 LABELS = ("negative", "positive")
 
@@ -39,6 +41,14 @@ class SentimentPredictor:
 
     def __init__(self, model: torch.nn.Module, vocab: Vocab, *, max_len: int | None = None, truncate: str = "head",
                  device="cpu"):
+        if not isinstance(model, torch.nn.Module) or not hasattr(model, "embedding"):
+            raise TypeError(f"model must be a classifier from lstm_edu.imdb.models, got {type(model).__name__}")
+        if not isinstance(vocab, Vocab):
+            raise TypeError(f"vocab must be a lstm_edu.imdb.text.Vocab, got {type(vocab).__name__}")
+        if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):
+            raise ValueError(f"max_len must be None or a positive integer, got {max_len!r}")
+        if truncate not in TRUNCATE_CHOICES:
+            raise ValueError(f"truncate must be one of {TRUNCATE_CHOICES}, got {truncate!r}")
         if len(vocab) != model.embedding.num_embeddings:
             raise ValueError(f"the vocabulary has {len(vocab)} ids but the model embeds "
                              f"{model.embedding.num_embeddings}")
@@ -50,9 +60,9 @@ class SentimentPredictor:
     def load(cls, checkpoint: str | os.PathLike, device="cpu") -> "SentimentPredictor":
         """Read a run folder (or its ``model.pt``) with ``torch.load(weights_only=True)``."""
         folder = _run_folder(checkpoint)
-        payload = torch.load(folder / MODEL_FILE, map_location="cpu", weights_only=True)
-        if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"{folder / MODEL_FILE} is not a model saved by lstm_edu.imdb.train")
+        payload = read_checkpoint(folder / MODEL_FILE, CHECKPOINT_FORMAT, "a model saved by lstm_edu.imdb.train")
+        if not isinstance(payload.get("model_config"), dict) or not isinstance(payload.get("state_dict"), dict):
+            raise ValueError(f"{folder / MODEL_FILE} is incomplete: it lacks the model configuration or weights")
         model = rebuild_model(payload["model_config"])
         model.load_state_dict(payload["state_dict"])
         settings = payload.get("train_config", {})

@@ -55,7 +55,11 @@ class Vocab:
     """
 
     def __init__(self, words: Sequence[str]):
+        if isinstance(words, str):
+            raise TypeError("a Vocab needs a list of words, got a str")
         words = list(words)
+        if not all(isinstance(word, str) for word in words):
+            raise TypeError("a Vocab's words must be strings")
         if words[:2] != [PAD, UNK]:
             raise ValueError(f"a Vocab's first two words must be {PAD!r} and {UNK!r}, got {words[:2]}")
         if len(set(words)) != len(words):
@@ -118,7 +122,13 @@ class Vocab:
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         """Words of ``ids`` (padding included, shown as ``<pad>``)."""
-        return [self.itos[int(i)] for i in ids]
+        words = []
+        for i in ids:
+            i = int(i)
+            if not 0 <= i < len(self.itos):  # a negative id would silently wrap around to the end
+                raise ValueError(f"token id {i} is outside this vocabulary's ids 0 to {len(self.itos) - 1}")
+            words.append(self.itos[i])
+        return words
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the vocabulary as JSON (atomically: a reader never sees half a file)."""
@@ -131,8 +141,13 @@ class Vocab:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
         """Read a vocabulary written by :meth:`save`."""
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(payload, dict) or payload.get("format") != "lstm_edu.imdb.Vocab":
+        try:
+            payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path} cannot be read as a vocabulary: it is corrupt or only partly written "
+                             f"({err})") from err
+        if not isinstance(payload, dict) or payload.get("format") != "lstm_edu.imdb.Vocab" \
+                or not isinstance(payload.get("itos"), list):
             raise ValueError(f"{path} is not a vocabulary written by lstm_edu.imdb.Vocab.save")
         if payload.get("pad_id") != PAD_ID or payload.get("unk_id") != UNK_ID:
             raise ValueError(f"{path}: unexpected reserved ids pad={payload.get('pad_id')}, "
@@ -148,6 +163,8 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             file.write(text)
+            file.flush()
+            os.fsync(file.fileno())  # the data reach the disk before the rename, as in save_checkpoint
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -39,6 +39,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import math
 import platform
 import time
 from dataclasses import dataclass, field
@@ -50,11 +51,11 @@ from torch import nn
 
 from lstm_edu.imdb import data as imdb_data
 from lstm_edu.imdb.batching import BucketedBatches, train_validation_split
-from lstm_edu.imdb.corpus import Corpus, TokenizedReviews, encode_indices, load_corpus
-from lstm_edu.imdb.models import ARCHITECTURES, build_model, count_parameters
+from lstm_edu.imdb.corpus import TRUNCATE_CHOICES, Corpus, TokenizedReviews, encode_indices, load_corpus
+from lstm_edu.imdb.models import ARCHITECTURES, POOLINGS, build_model, count_parameters
 from lstm_edu.imdb.text import Vocab, atomic_write_text
 from lstm_edu.runtime import get_device, seed_everything
-from lstm_edu.training import accuracy, fit, predict, save_checkpoint
+from lstm_edu.training import _amp_dtype, accuracy, fit, predict, save_checkpoint
 
 MODEL_FILE, VOCAB_FILE, METRICS_FILE, HISTORY_FILE, FIT_CHECKPOINT = (
     "model.pt", "vocab.json", "metrics.json", "history.json", "training.pt")
@@ -102,8 +103,28 @@ class TrainConfig:
             raise ValueError(f"limit must be None or an integer >= 4 (reviews per split), got {self.limit!r}")
         if not 0 < self.val_fraction < 1:
             raise ValueError(f"val_fraction must be in (0, 1), got {self.val_fraction!r}")
-        if not self.lr > 0:
+        if not 0 < self.lr < math.inf:
             raise ValueError(f"lr must be positive, got {self.lr!r}")
+        # the rest would otherwise fail (or be ignored) only after the reviews were read and tokenised
+        if self.vocab_size < 2:
+            raise ValueError(f"vocab_size counts <pad> and <unk>, so it must be at least 2, got {self.vocab_size}")
+        for name, value in (("max_len", self.max_len), ("patience", self.patience)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be None or a positive integer, got {value!r}")
+        if self.truncate not in TRUNCATE_CHOICES:
+            raise ValueError(f"truncate must be one of {TRUNCATE_CHOICES}, got {self.truncate!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {self.pooling!r}")
+        if self.num_outputs not in (1, 2):
+            raise ValueError(f"num_outputs must be 1 (sigmoid logit) or 2 (two class scores), got {self.num_outputs!r}")
+        for name in ("dropout", "embedding_dropout"):
+            if not 0 <= getattr(self, name) < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
+        if not 0 <= self.weight_decay < math.inf:
+            raise ValueError(f"weight_decay must be a finite number >= 0, got {self.weight_decay!r}")
+        if self.clip_norm is not None and not self.clip_norm > 0:  # inf: measure the norm, never rescale
+            raise ValueError(f"clip_norm must be None or a positive number, got {self.clip_norm!r}")
+        _amp_dtype(self.amp, torch.device("cuda"))  # checks the name only; amp is used on CUDA only
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -216,11 +237,16 @@ def model_from_config(config: TrainConfig, vocab_size: int) -> nn.Module:
 
 def loss_function(num_outputs: int) -> nn.Module:
     """``BCEWithLogitsLoss`` for one logit, ``CrossEntropyLoss`` for two scores (never softmax first, M32)."""
+    if num_outputs not in (1, 2):
+        raise ValueError(f"num_outputs must be 1 or 2, got {num_outputs!r}")
     return nn.BCEWithLogitsLoss() if num_outputs == 1 else nn.CrossEntropyLoss()
 
 
 def positive_probability(outputs: torch.Tensor) -> torch.Tensor:
     """``(B,)`` probability of the positive class from one logit ``(B,)`` or two scores ``(B, 2)``."""
+    if outputs.dim() not in (1, 2) or (outputs.dim() == 2 and outputs.shape[1] != 2):
+        raise ValueError(f"outputs must be one logit per review (B,) or two class scores (B, 2), got shape "
+                         f"{tuple(outputs.shape)}")
     outputs = outputs.float()
     return torch.sigmoid(outputs) if outputs.dim() == 1 else torch.softmax(outputs, dim=-1)[:, 1]
 

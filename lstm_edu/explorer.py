@@ -295,7 +295,7 @@ _STYLE = """
 #UID .lee-controls output { font-variant-numeric: tabular-nums; text-align: right; }
 #UID .lee-presets { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px; }
 #UID .lee-presets button { font-size: 12px; padding: 2px 7px; border: 1px solid #aaa; border-radius: 4px;
-                           background: #f6f6f6; cursor: pointer; }
+                           background: #f6f6f6; color: #222; cursor: pointer; }
 #UID .lee-figure { flex: 1 1 420px; min-width: 300px; }
 #UID .lee-reading { margin: 4px 0 0 0; padding-left: 20px; font-size: 13.5px; line-height: 1.5; }
 """

@@ -237,7 +237,7 @@ _STYLE = """
 #UID .lee-controls { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin-bottom: 6px; }
 #UID .lee-controls input[type=range] { flex: 1 1 240px; }
 #UID button { font-size: 13px; padding: 2px 10px; border: 1px solid #aaa; border-radius: 4px;
-              background: #f6f6f6; cursor: pointer; min-width: 64px; }
+              background: #f6f6f6; color: #222; cursor: pointer; min-width: 64px; }
 #UID .lee-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 #UID .lee-body > div { flex: 1 1 420px; min-width: 300px; }
 #UID .lee-caption { color: #444; font-size: 13px; margin-top: 4px; }

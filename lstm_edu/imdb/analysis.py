@@ -176,22 +176,23 @@ def plot_gate_trace(trace: GateTrace, *, gates: Sequence[str] = ("input_gate", "
     steps = min(len(trace), max_tokens)
     first = getattr(trace, gates[0])[:steps]
     chosen = np.argsort(-first.std(axis=0), kind="stable")[:units]
-    fig, axes = plt.subplots(len(gates) + 1, 1, figsize=(min(0.28 * steps + 1.5, 14), 1.1 * units / 6 * len(gates)
-                                                          + 1.8), sharex=True,
-                             gridspec_kw={"height_ratios": [units / 4] * len(gates) + [1.2]})
+    # Sized to be read at the width of a book page: about 0.25 inch per word, 10-12 point text.
+    fig, axes = plt.subplots(len(gates) + 1, 1, figsize=(min(0.25 * steps + 1.8, 10), 0.9 * len(gates) + 2.6),
+                             sharex=True, gridspec_kw={"height_ratios": [1] * len(gates) + [1.1]})
     for ax, gate in zip(axes, gates):
         values = getattr(trace, gate)[:steps, chosen].T
         image = ax.imshow(values, aspect="auto", cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
-        ax.set_ylabel(gate.replace("_", " "), fontsize=8)
+        ax.set_ylabel(gate.replace("_", " "), fontsize=10)
         ax.set_yticks([])
-        fig.colorbar(image, ax=ax, fraction=0.015, pad=0.01)
+        fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
     means = axes[-1]
     for gate in gates:
         means.plot(trace.mean(gate)[:steps], marker=".", label=f"mean {gate.replace('_', ' ')}")
     means.set_ylim(0, 1)
-    means.legend(fontsize=7, loc="lower right", ncol=len(gates))
-    means.set_xticks(range(steps), trace.tokens[:steps], rotation=70, fontsize=8)
+    means.set_ylabel("mean", fontsize=10)
+    means.legend(fontsize=9, loc="upper left", bbox_to_anchor=(0, -0.55), ncol=len(gates), frameon=False)
+    means.set_xticks(range(steps), trace.tokens[:steps], rotation=70, fontsize=10)
     fig.suptitle(title or f"LSTM gates over a review ({trace.direction} direction, {len(chosen)} units)",
-                 fontsize=10)
+                 fontsize=12)
     fig.tight_layout()
     return fig

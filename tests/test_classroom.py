@@ -23,7 +23,13 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("classroom")
     notebooks = root / "notebooks"
     notebooks.mkdir()
-    shutil.copy(FIXTURE, notebooks / FIXTURE.name)
+    # The fixture as a teacher's executed notebook: one cell with an output and an execution count,
+    # which both editions must strip (the committed fixture itself stays stripped).
+    notebook = read_notebook(FIXTURE)
+    ran = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    ran.outputs = [nbformat.v4.new_output("stream", name="stdout", text="ran before the editions were built\n")]
+    ran.execution_count = 3
+    nbformat.write(notebook, notebooks / FIXTURE.name)
     written = classroom.build_editions(notebooks, root / "_build")
     return root, written
 
@@ -76,7 +82,9 @@ def test_everything_else_is_unchanged(built):
 
 
 def test_outputs_are_stripped_in_both_editions(built):
-    assert any(cell.get("outputs") for cell in read_notebook(FIXTURE).cells), "the fixture has an output"
+    root, _ = built
+    source = read_notebook(root / "notebooks" / FIXTURE.name)
+    assert any(cell.get("outputs") for cell in source.cells), "the built notebook has an output"
     for name in classroom.EDITIONS:
         for cell in edition(built, name).cells:
             if cell.cell_type == "code":

@@ -22,9 +22,9 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from lstm_edu import get_device, seed_everything
-from lstm_edu.data.mnist import load_mnist, to_sequences
-from lstm_edu.models import SequenceClassifier
-from lstm_edu.training import accuracy, fit
+from lstm_edu.datasets.mnist import load_mnist, to_sequences
+from lstm_edu.nets.models import SequenceClassifier
+from lstm_edu.nets.training import accuracy, fit
 
 
 def main() -> None:

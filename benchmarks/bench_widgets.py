@@ -34,7 +34,7 @@ def summary(label: str, ms: list[float]) -> None:
 
 
 def bench_live(kind: str, moves: int, rng: np.random.Generator) -> None:
-    from lstm_edu.explorer import LiveExplorer
+    from lstm_edu.widgets.gate_explorer import LiveExplorer
 
     explorer = LiveExplorer(kind)
     sliders = list(explorer.sliders.values())
@@ -75,8 +75,8 @@ def bench_browser(moves: int) -> None:
     import torch
     from playwright.sync_api import sync_playwright
 
-    from lstm_edu.explorer import gru_explorer, lstm_explorer
-    from lstm_edu.stepper import record, sequence_stepper
+    from lstm_edu.widgets.gate_explorer import gru_explorer, lstm_explorer
+    from lstm_edu.widgets.stepper import record, sequence_stepper
     from lstm_edu.tasks import adding_problem
 
     torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""Activation functions and their slopes (lstm_edu.activations) against torch autograd."""
+"""Activation functions and their slopes (lstm_edu.diagrams.activations) against torch autograd."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from lstm_edu.activations import ACTIVATIONS, leaky_relu, leaky_relu_slope, plot_activations  # noqa: E402
+from lstm_edu.diagrams.activations import ACTIVATIONS, leaky_relu, leaky_relu_slope, plot_activations  # noqa: E402
 
 GRID = np.concatenate([np.linspace(-6, 6, 49), [0.0, -1e-9, 1e-9, -40.0, 40.0]])
 TORCH = {

@@ -56,7 +56,7 @@ def test_forget_bias_checker_passes_the_correct_answer(capsys):
 
 
 def test_forget_bias_checker_accepts_the_package_helper():
-    from lstm_edu.models import set_forget_gate_bias
+    from lstm_edu.nets.models import set_forget_gate_bias
 
     assert set_forget_bias(set_forget_gate_bias) is True
 

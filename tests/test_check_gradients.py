@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lstm_edu.check import gradients
-from lstm_edu.gradflow import vanishing_bound
+from lstm_edu.experiments.gradient_flow import vanishing_bound
 from lstm_edu.tasks import copy_baseline as tasks_copy_baseline
 
 CATALOGUED = [

@@ -10,8 +10,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lstm_edu import classroom
-from lstm_edu.notebook_tools import cell_source, cell_tags, cell_text_output, error_cells, read_notebook
+from lstm_edu.classroom import editions as classroom
+from lstm_edu.classroom.notebooks import cell_source, cell_tags, cell_text_output, error_cells, read_notebook
 
 FIXTURE = Path(__file__).parent / "fixtures" / "classroom_exercises.ipynb"
 SOLUTION_LINES = ("s = 1.0 / (1.0 + np.exp(-z))", "grads[name] = grads[name] * (max_norm / (total + 1e-6))")

@@ -1,4 +1,4 @@
-"""Tests of lstm_edu.data.download: cache folder, verified atomic downloads, clear offline errors.
+"""Tests of lstm_edu.datasets.download: cache folder, verified atomic downloads, clear offline errors.
 
 No test touches the network: mirrors are local ``file://`` URLs or a monkeypatched opener.
 """
@@ -11,8 +11,8 @@ import urllib.error
 
 import pytest
 
-from lstm_edu.data import download as dl
-from lstm_edu.data.download import (
+from lstm_edu.datasets import download as dl
+from lstm_edu.datasets.download import (
     ChecksumError,
     DataUnavailableError,
     RemoteFile,

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 from lstm_edu.diagrams.primitives import Shape, arrow, box, circle, new_diagram, note, self_loop  # noqa: E402
 from lstm_edu.diagrams.unrolled import draw_unrolled_rnn, unrolled_rnn_figure  # noqa: E402
-from lstm_edu.widgets import figure_to_png  # noqa: E402
+from lstm_edu.widgets.frames import figure_to_png  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,11 @@
-"""lstm_edu.gradcheck: numerical gradients, relative errors and the layer check."""
+"""lstm_edu.scratch.gradcheck: numerical gradients, relative errors and the layer check."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lstm_edu.gradcheck import (
+from lstm_edu.scratch.gradcheck import (
     check_layer_gradients,
     compare_gradients,
     numerical_gradient,

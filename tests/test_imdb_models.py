@@ -26,7 +26,7 @@ from lstm_edu.imdb.models import (
     rebuild_model,
 )
 from lstm_edu.imdb.text import PAD_ID
-from lstm_edu.models import last_valid_step
+from lstm_edu.nets.models import last_valid_step
 
 torch.set_num_threads(1)
 VOCAB = 50

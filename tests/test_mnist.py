@@ -1,4 +1,4 @@
-"""Tests of lstm_edu.data.mnist: IDX parsing, validation, the cache and the real files.
+"""Tests of lstm_edu.datasets.mnist: IDX parsing, validation, the cache and the real files.
 
 The real-data tests use the offline copy beside the repository (../shared/data/mnist) and
 are skipped, with the reason, when it is absent.  Everything else uses tiny synthetic IDX
@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_edu.data import download as dl
-from lstm_edu.data import mnist
-from lstm_edu.data.download import ChecksumError, DataUnavailableError, file_digest
-from lstm_edu.data.mnist import IdxFormatError, load_mnist, parse_idx, read_idx, to_sequences
+from lstm_edu.datasets import download as dl
+from lstm_edu.datasets import mnist
+from lstm_edu.datasets.download import ChecksumError, DataUnavailableError, file_digest
+from lstm_edu.datasets.mnist import IdxFormatError, load_mnist, parse_idx, read_idx, to_sequences
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 needs_shared = pytest.mark.skipif(not (SHARED / "train-images-idx3-ubyte.gz").is_file(),

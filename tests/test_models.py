@@ -1,4 +1,4 @@
-"""Tests of lstm_edu.models and lstm_edu.tasks_seq."""
+"""Tests of lstm_edu.nets.models and lstm_edu.tasks.sequence_modes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_edu import tasks_seq
-from lstm_edu.models import (
+from lstm_edu import tasks
+from lstm_edu.nets.models import (
     MLPClassifier,
     Seq2Seq,
     SequenceClassifier,
@@ -191,7 +191,7 @@ def test_seq2seq_teacher_forcing_and_greedy_decoding_agree():
 
 def test_seq2seq_learns_to_reverse_short_sequences():
     torch.manual_seed(0)
-    source, target = (torch.from_numpy(a) for a in tasks_seq.reversal_pairs(128, 3, rng=0, n_symbols=3))
+    source, target = (torch.from_numpy(a) for a in tasks.reversal_pairs(128, 3, rng=0, n_symbols=3))
     model = Seq2Seq(vocab_size=4, hidden_size=24, embedding_dim=8)
     optimizer = torch.optim.Adam(model.parameters(), 3e-2)
     decoder_inputs = teacher_forcing_inputs(target)
@@ -272,7 +272,7 @@ def test_final_states_and_forget_bias_reject_impossible_values():
 
 
 def test_waveforms_follow_their_parameters():
-    params, signals = tasks_seq.waveforms(4, 40, rng=0)
+    params, signals = tasks.waveforms(4, 40, rng=0)
     assert params.shape == (4, 3) and signals.shape == (4, 40) and signals.dtype == np.float32
     f, phase, a = params[2]
     assert signals[2, 7] == pytest.approx(a * np.sin(2 * np.pi * f * 7 / 40 + phase), abs=1e-5)
@@ -280,53 +280,53 @@ def test_waveforms_follow_their_parameters():
 
 
 def test_regime_signal_labels_persist_and_shift_the_mean():
-    x, labels = tasks_seq.regime_signal(400, 60, rng=0, switch_probability=0.05)
+    x, labels = tasks.regime_signal(400, 60, rng=0, switch_probability=0.05)
     assert x.shape == (400, 60, 1) and labels.shape == (400, 60) and set(np.unique(labels)) == {0, 1}
     switches = (np.diff(labels, axis=1) != 0).mean()
     assert 0.03 < switches < 0.07
     assert x[..., 0][labels == 1].mean() == pytest.approx(0.6, abs=0.05)
     with pytest.raises(ValueError):
-        tasks_seq.regime_signal(2, 5, switch_probability=1.5)
+        tasks.regime_signal(2, 5, switch_probability=1.5)
 
 
 def test_future_tags_and_echo_stream_targets():
-    x, y = tasks_seq.future_tags(3, 10, rng=0, offset=3)
-    assert np.array_equal(y[:, :7], x[:, 3:]) and np.all(y[:, 7:] == tasks_seq.IGNORE)
+    x, y = tasks.future_tags(3, 10, rng=0, offset=3)
+    assert np.array_equal(y[:, :7], x[:, 3:]) and np.all(y[:, 7:] == tasks.IGNORE)
     assert x.min() >= 1
-    stream, target = tasks_seq.echo_stream(50, rng=0, delay=5)
-    assert np.array_equal(target[5:], stream[:-5]) and np.all(target[:5] == tasks_seq.IGNORE)
+    stream, target = tasks.echo_stream(50, rng=0, delay=5)
+    assert np.array_equal(target[5:], stream[:-5]) and np.all(target[:5] == tasks.IGNORE)
     with pytest.raises(ValueError):
-        tasks_seq.echo_stream(5, delay=5)
+        tasks.echo_stream(5, delay=5)
     with pytest.raises(ValueError):
-        tasks_seq.future_tags(2, 3, offset=3)
+        tasks.future_tags(2, 3, offset=3)
 
 
 def test_reversal_and_sorting_pairs():
-    source, target = tasks_seq.reversal_pairs(5, 6, rng=0)
+    source, target = tasks.reversal_pairs(5, 6, rng=0)
     assert np.array_equal(target, source[:, ::-1]) and source.min() >= 1 and source.max() <= 8
-    source, target = tasks_seq.sorting_pairs(5, 6, rng=0)
+    source, target = tasks.sorting_pairs(5, 6, rng=0)
     assert np.array_equal(target, np.sort(source, 1))
 
 
 def test_last_token_task_labels_the_last_real_token():
-    tokens, lengths, labels = tasks_seq.last_token_task(50, rng=0, min_length=2, max_length=9)
+    tokens, lengths, labels = tasks.last_token_task(50, rng=0, min_length=2, max_length=9)
     assert tokens.shape == (50, 9) and lengths.min() >= 2 and lengths.max() <= 9
     for row, length, label in zip(tokens, lengths, labels):
-        assert np.all(row[length:] == tasks_seq.PAD) and np.all(row[:length] >= 1)
+        assert np.all(row[length:] == tasks.PAD) and np.all(row[:length] >= 1)
         assert label == row[length - 1] - 1
     with pytest.raises(ValueError):
-        tasks_seq.last_token_task(3, min_length=5, max_length=4)
+        tasks.last_token_task(3, min_length=5, max_length=4)
 
 
 def test_generators_validate_arguments():
     with pytest.raises(TypeError):
-        tasks_seq.waveforms(2.5)
+        tasks.waveforms(2.5)
     with pytest.raises(ValueError):
-        tasks_seq.reversal_pairs(0)
+        tasks.reversal_pairs(0)
     with pytest.raises(TypeError, match="rng"):
-        tasks_seq.waveforms(2, rng="seed")
-    first = tasks_seq.regime_signal(3, 10, rng=np.random.default_rng(1))
-    second = tasks_seq.regime_signal(3, 10, rng=1)
+        tasks.waveforms(2, rng="seed")
+    first = tasks.regime_signal(3, 10, rng=np.random.default_rng(1))
+    second = tasks.regime_signal(3, 10, rng=1)
     assert np.array_equal(first[0], second[0])
 
 
@@ -349,29 +349,29 @@ def _brute_force_posterior(xs, q=0.05, shift=0.6, noise=1.0, upto=None):
 
 
 def test_regime_posterior_is_exact():
-    x, _ = tasks_seq.regime_signal(2, 7, rng=3)
-    smooth = tasks_seq.regime_posterior(x, smooth=True)
-    filtered = tasks_seq.regime_posterior(x)
+    x, _ = tasks.regime_signal(2, 7, rng=3)
+    smooth = tasks.regime_posterior(x, smooth=True)
+    filtered = tasks.regime_posterior(x)
     for k in range(2):
         assert np.allclose(smooth[k], _brute_force_posterior(x[k, :, 0]), rtol=0, atol=1e-6)
         for t in range(7):
             assert filtered[k, t] == pytest.approx(_brute_force_posterior(x[k, :, 0], upto=t + 1)[-1], abs=1e-6)
     with pytest.raises(ValueError):
-        tasks_seq.regime_posterior(np.zeros(5))
+        tasks.regime_posterior(np.zeros(5))
     for bad in ({"shift": float("nan")}, {"noise": 0.0}, {"noise": -1.0}):
         with pytest.raises(ValueError, match="shift|noise"):  # noise=0 used to divide by zero into NaNs
-            tasks_seq.regime_posterior(x, **bad)
+            tasks.regime_posterior(x, **bad)
     with pytest.raises(ValueError, match="NaN"):
-        tasks_seq.regime_posterior(np.array([[np.nan, 1.0]]))
+        tasks.regime_posterior(np.array([[np.nan, 1.0]]))
     with pytest.raises(ValueError, match="shift"):
-        tasks_seq.regime_signal(2, 5, shift=float("nan"))
+        tasks.regime_signal(2, 5, shift=float("nan"))
     with pytest.raises(ValueError, match="noise"):
-        tasks_seq.regime_signal(2, 5, noise=-1.0)
+        tasks.regime_signal(2, 5, noise=-1.0)
 
 
 def test_regime_posterior_ranks_the_taggers():
-    x, labels = tasks_seq.regime_signal(500, 60, rng=1)
+    x, labels = tasks.regime_signal(500, 60, rng=1)
     sign = ((x[..., 0] > 0) == labels).mean()
-    causal = ((tasks_seq.regime_posterior(x) > 0.5) == labels).mean()
-    both_ways = ((tasks_seq.regime_posterior(x, smooth=True) > 0.5) == labels).mean()
+    causal = ((tasks.regime_posterior(x) > 0.5) == labels).mean()
+    both_ways = ((tasks.regime_posterior(x, smooth=True) > 0.5) == labels).mean()
     assert sign < causal < both_ways

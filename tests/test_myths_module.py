@@ -1,4 +1,4 @@
-"""Tests of lstm_edu.myths, the demonstrations behind the myths appendix."""
+"""Tests of lstm_edu.experiments.myths, the demonstrations behind the myths appendix."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_edu import myths
+from lstm_edu.experiments import myths
 
 torch.set_num_threads(1)
 

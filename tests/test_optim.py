@@ -1,4 +1,4 @@
-"""lstm_edu.optim against torch.optim and torch.nn.utils.clip_grad_norm_."""
+"""lstm_edu.scratch.optim against torch.optim and torch.nn.utils.clip_grad_norm_."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from lstm_edu.optim import SGD, Adam, clip_grad_norm, global_norm
+from lstm_edu.scratch.optim import SGD, Adam, clip_grad_norm, global_norm
 from lstm_edu.scratch import LSTM
 
 

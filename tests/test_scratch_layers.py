@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_edu.gradcheck import check_layer_gradients, numerical_gradient, relative_error
+from lstm_edu.scratch.gradcheck import check_layer_gradients, numerical_gradient, relative_error
 from lstm_edu.scratch import (
     GRU,
     LSTM,

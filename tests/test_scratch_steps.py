@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lstm_edu.gradcheck import numerical_gradient, relative_error
+from lstm_edu.scratch.gradcheck import numerical_gradient, relative_error
 from lstm_edu.scratch import (
     gru_step_backward,
     gru_step_forward,

@@ -155,7 +155,7 @@ def test_from_torch_refuses_projection_other_types_and_dtypes():
 def test_scratch_does_not_import_torch():
     code = (
         "import sys\n"
-        "import lstm_edu.scratch, lstm_edu.scratch.demo, lstm_edu.gradcheck, lstm_edu.optim, lstm_edu.tasks\n"
+        "import lstm_edu.scratch, lstm_edu.scratch.demo, lstm_edu.scratch.gradcheck, lstm_edu.scratch.optim, lstm_edu.tasks\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from lstm_edu.scratch import LSTM as NumpyLSTM
-from lstm_edu.stepper import ROWS, Recording, record, select_units, sequence_stepper, strip_chart_svg
+from lstm_edu.widgets.stepper import ROWS, Recording, record, select_units, sequence_stepper, strip_chart_svg
 
 
 @pytest.fixture(scope="module")

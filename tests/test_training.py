@@ -1,4 +1,4 @@
-"""Tests of lstm_edu.training: the fit() loop, evaluate(), metrics, history and checkpoints."""
+"""Tests of lstm_edu.nets.training: the fit() loop, evaluate(), metrics, history and checkpoints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lstm_edu.training import (
+from lstm_edu.nets.training import (
     History,
     accuracy,
     evaluate,
@@ -416,7 +416,7 @@ def test_progress_is_silent_when_not_watched(capsys):
 
 
 def test_nan_metric_values_do_not_count_as_improvement():
-    from lstm_edu.training import _improved
+    from lstm_edu.nets.training import _improved
 
     assert not _improved(math.nan, 1.0, minimise=True)
     assert _improved(0.5, None, minimise=True) and _improved(0.9, 0.8, minimise=False)
@@ -426,7 +426,7 @@ def test_nan_metric_values_do_not_count_as_improvement():
 
 
 def test_stream_batches_keep_time_order_along_rows():
-    from lstm_edu.training import stream_batches
+    from lstm_edu.nets.training import stream_batches
 
     x, y = torch.arange(10), torch.arange(10) * 10
     rows_x, rows_y = stream_batches(x, y, 3)
@@ -440,11 +440,11 @@ def test_stream_batches_keep_time_order_along_rows():
 
 def test_truncated_bptt_carrying_state_reaches_back_across_chunks():
     """Echo task with delay 3 in chunks of 6: without carried state the first 3 steps of a chunk are guesses."""
-    from lstm_edu import tasks_seq
-    from lstm_edu.models import SequenceTagger
-    from lstm_edu.training import accuracy_by_position, fit_truncated_bptt
+    from lstm_edu import tasks
+    from lstm_edu.nets.models import SequenceTagger
+    from lstm_edu.nets.training import accuracy_by_position, fit_truncated_bptt
 
-    x, y = tasks_seq.echo_stream(16 * 600, rng=0, delay=3, n_symbols=2)
+    x, y = tasks.echo_stream(16 * 600, rng=0, delay=3, n_symbols=2)
     results = {}
     for carry in (False, True):
         torch.manual_seed(0)
@@ -461,8 +461,8 @@ def test_truncated_bptt_carrying_state_reaches_back_across_chunks():
 
 
 def test_fit_truncated_bptt_rejects_bad_chunks():
-    from lstm_edu.models import SequenceTagger
-    from lstm_edu.training import fit_truncated_bptt
+    from lstm_edu.nets.models import SequenceTagger
+    from lstm_edu.nets.training import fit_truncated_bptt
 
     model = SequenceTagger(vocab_size=3, hidden_size=4, num_classes=3)
     with pytest.raises(ValueError, match="chunk_length"):
@@ -479,8 +479,8 @@ def test_fit_truncated_bptt_rejects_bad_chunks():
     ({"loss_fn": lambda logits, y: (logits * float("nan")).sum()}, FloatingPointError, "loss became nan"),
 ])
 def test_fit_truncated_bptt_rejects_bad_arguments(kwargs, error, message):
-    from lstm_edu.models import SequenceTagger
-    from lstm_edu.training import fit_truncated_bptt
+    from lstm_edu.nets.models import SequenceTagger
+    from lstm_edu.nets.training import fit_truncated_bptt
 
     model = SequenceTagger(vocab_size=3, hidden_size=4, num_classes=3)
     arguments = dict(chunk_length=5, batch_size=2, carry_state=True, loss_fn=sequence_cross_entropy,
@@ -493,8 +493,8 @@ def test_fit_truncated_bptt_rejects_bad_arguments(kwargs, error, message):
 
 @pytest.mark.parametrize("chunk_length", [0, -2, 2.5])
 def test_accuracy_by_position_rejects_bad_chunks(chunk_length):
-    from lstm_edu.models import SequenceTagger
-    from lstm_edu.training import accuracy_by_position
+    from lstm_edu.nets.models import SequenceTagger
+    from lstm_edu.nets.training import accuracy_by_position
 
     stream = torch.ones(20, dtype=torch.long)
     with pytest.raises(ValueError, match="chunk_length"):
@@ -513,7 +513,7 @@ def test_evaluate_and_predict_reject_a_model_that_is_not_a_module():
 
 
 def test_amp_choice_by_device():
-    from lstm_edu.training import _amp_dtype
+    from lstm_edu.nets.training import _amp_dtype
 
     cpu, cuda = torch.device("cpu"), torch.device("cuda")
     assert _amp_dtype("auto", cpu) is None and _amp_dtype(None, cuda) is None and _amp_dtype(False, cpu) is None
@@ -525,7 +525,7 @@ def test_amp_choice_by_device():
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_fit_with_mixed_precision_on_cuda():
-    from lstm_edu.models import SequenceClassifier
+    from lstm_edu.nets.models import SequenceClassifier
 
     torch.manual_seed(0)
     x = torch.randn(256, 12, 3)

@@ -9,7 +9,7 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from lstm_edu.widgets import figure_to_png, frame_grid, frame_player  # noqa: E402
+from lstm_edu.widgets.frames import figure_to_png, frame_grid, frame_player  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ on a CPU; the chapters pass bigger sizes when :func:`lstm_edu.full_size` is True
   computes exactly what ``torch.nn.LSTM`` computes.
 - :func:`make_adding_model`: an ``nn.RNN``/``GRU``/``LSTM`` or a :class:`VariantLSTM`
   with a linear read-out of the last hidden state, optionally with the forget-gate
-  bias set (Jozefowicz et al. 2015; via :func:`lstm_edu.models.set_forget_gate_bias`).
+  bias set (Jozefowicz et al. 2015; via :func:`lstm_edu.nets.models.set_forget_gate_bias`).
 - :func:`train_adding`: Adam on fresh batches of :func:`lstm_edu.tasks.adding_problem`,
   global-norm clipping, and a report (:class:`AddingRun`) of losses, gradient norms
   before clipping, test MSE against the baseline 1/6, and timing.
@@ -19,7 +19,7 @@ on a CPU; the chapters pass bigger sizes when :func:`lstm_edu.full_size` is True
 - :func:`run_grid` / :func:`run_lstm_grid`: several models and seeds, trained alike, as rows
   of results; :func:`summarise` groups them.
 - :func:`numpy_times_per_step`: the forward cost of the numpy layers of
-  :mod:`lstm_edu.scratch` per time step (torch's is :func:`lstm_edu.myths.times_per_step`).
+  :mod:`lstm_edu.scratch` per time step (torch's is :func:`lstm_edu.experiments.myths.times_per_step`).
 
 Shapes are time-major like ``torch.nn.LSTM``'s default: x (T, B, D).
 """
@@ -141,7 +141,7 @@ def make_adding_model(cell: str, hidden_size: int, *, input_size: int = 2, forge
     The weights are drawn after ``torch.manual_seed(seed)``: equal seeds give the
     LSTM variants equal starting weights.
     """
-    from lstm_edu.models import set_forget_gate_bias
+    from lstm_edu.nets.models import set_forget_gate_bias
 
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
@@ -453,7 +453,7 @@ def numpy_times_per_step(kinds=("RNN", "GRU", "LSTM"), *, input_size: int, hidde
                          batch: int, rounds: int = 5, seed: int = 0, dtype=np.float32) -> dict[str, float]:
     """Seconds per time step of a forward pass of the numpy ``RNN``/``GRU``/``LSTM`` of :mod:`lstm_edu.scratch`.
 
-    The protocol of :func:`lstm_edu.myths.times_per_step`, which times ``torch.nn``: every
+    The protocol of :func:`lstm_edu.experiments.myths.times_per_step`, which times ``torch.nn``: every
     layer reads the same random (steps, batch, input_size) input; the kinds are timed in
     turn, ``rounds`` times after one warm-up round, and the fastest run of each kind is
     divided by ``steps`` (interleaving and the minimum keep the comparison fair on a busy

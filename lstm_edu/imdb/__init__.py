@@ -7,7 +7,7 @@ The pipeline, one module per step:
 - :mod:`~lstm_edu.imdb.corpus`    the tokenised reviews, cached on disk
 - :mod:`~lstm_edu.imdb.batching`  validation split by movie, padding, length-bucketed batches
 - :mod:`~lstm_edu.imdb.models`    LSTM/GRU/BiLSTM classifiers that never read padding
-- :mod:`~lstm_edu.imdb.train`     presets and training (on :func:`lstm_edu.training.fit`)
+- :mod:`~lstm_edu.imdb.train`     presets and training (on :func:`lstm_edu.nets.training.fit`)
 - :mod:`~lstm_edu.imdb.predict`   a trained model as a text classifier
 - :mod:`~lstm_edu.imdb.analysis`  confusion matrix, confident errors, gate activations
 - :mod:`~lstm_edu.imdb.articles`  the replaced articles' systems A and D, fixed

@@ -7,7 +7,7 @@
   lengths, which the models use to skip the padding (packing or masks).
 - :class:`BucketedBatches` groups reviews of similar length, so that a batch
   carries little padding, and yields ``(ids, lengths, labels)``: the batch
-  protocol of :func:`lstm_edu.training.fit` (``model(ids, lengths)``).
+  protocol of :func:`lstm_edu.nets.training.fit` (``model(ids, lengths)``).
 """
 
 from __future__ import annotations

@@ -19,13 +19,13 @@ Two places, kept apart because the first may be a read-only shared copy:
 
 - the **data folder**, ``$LSTM_EDU_DATA/imdb`` when the environment variable
   ``LSTM_EDU_DATA`` names the book's data folder (the convention of
-  :mod:`lstm_edu.data`), else ``~/.cache/lstm_edu/imdb``: where the archives are
+  :mod:`lstm_edu.datasets`), else ``~/.cache/lstm_edu/imdb``: where the archives are
   looked for (the official one, or the offline copy's two) and where the official
   one is downloaded to;
 - the **cache**, always ``~/.cache/lstm_edu/imdb`` (``$XDG_CACHE_HOME`` is
   honoured): where archives are extracted and tokenised reviews are stored.
 
-Downloads go through :func:`lstm_edu.data.download_file` (progress bar,
+Downloads go through :func:`lstm_edu.datasets.download_file` (progress bar,
 checksum, atomic rename; ``LSTM_EDU_OFFLINE=1`` forbids them).
 """
 
@@ -78,10 +78,10 @@ def default_data_dir() -> Path:
     """Where the archives are looked for: ``$LSTM_EDU_DATA/imdb`` if the variable is set, else
     ``~/.cache/lstm_edu/imdb``.
 
-    The same convention as every dataset of the book (:func:`lstm_edu.data.dataset_folder`).
+    The same convention as every dataset of the book (:func:`lstm_edu.datasets.dataset_folder`).
     It may be read-only (a shared offline copy), so nothing is extracted into it.
     """
-    from lstm_edu.data import dataset_folder
+    from lstm_edu.datasets import dataset_folder
 
     return dataset_folder("imdb")
 
@@ -241,7 +241,7 @@ def _download(url: str, destination: Path, sha256: str) -> Path:
 
     Kept as a module-level function so that tests can replace it (offline runs).
     """
-    from lstm_edu.data import download_file
+    from lstm_edu.datasets import download_file
 
     return download_file(url, destination, sha256=sha256)
 

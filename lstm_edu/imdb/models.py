@@ -29,7 +29,7 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from lstm_edu.imdb.text import PAD_ID
-from lstm_edu.models import (
+from lstm_edu.nets.models import (
     _check_lengths,
     _check_positive_ints,
     _check_token_ids,

@@ -1,6 +1,6 @@
 """Train an IMDB sentiment classifier: presets, data preparation, training, saving.
 
-The training itself is :func:`lstm_edu.training.fit` (device choice, mixed
+The training itself is :func:`lstm_edu.nets.training.fit` (device choice, mixed
 precision on CUDA, gradient clipping, tqdm progress, history, early stopping,
 atomic checkpoints, seeding); this module prepares the data, builds the model
 from a :class:`TrainConfig`, evaluates on the test split once at the end, and
@@ -54,8 +54,8 @@ from lstm_edu.imdb.batching import BucketedBatches, train_validation_split
 from lstm_edu.imdb.corpus import TRUNCATE_CHOICES, Corpus, TokenizedReviews, encode_indices, load_corpus
 from lstm_edu.imdb.models import ARCHITECTURES, POOLINGS, build_model, count_parameters
 from lstm_edu.imdb.text import Vocab, atomic_write_text
-from lstm_edu.runtime import get_device, seed_everything
-from lstm_edu.training import _amp_dtype, accuracy, fit, predict, save_checkpoint
+from lstm_edu.settings import get_device, seed_everything
+from lstm_edu.nets.training import _amp_dtype, accuracy, fit, predict, save_checkpoint
 
 MODEL_FILE, VOCAB_FILE, METRICS_FILE, HISTORY_FILE, FIT_CHECKPOINT = (
     "model.pt", "vocab.json", "metrics.json", "history.json", "training.pt")
@@ -358,7 +358,7 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
 
 
 def kept_epoch(history) -> int:
-    """The epoch (counting from 1) whose weights the model holds after :func:`~lstm_edu.training.fit`.
+    """The epoch (counting from 1) whose weights the model holds after :func:`~lstm_edu.nets.training.fit`.
 
     With early stopping, ``fit`` restores the best epoch's weights (``history.best_epoch``);
     without it the model keeps the last epoch's weights, whatever an earlier epoch scored.

@@ -1,7 +1,7 @@
 """Recurrent networks from scratch: numpy RNN, LSTM and GRU with backpropagation through time.
 
 No autograd: every gradient is written by hand, checked against centred finite
-differences (:mod:`lstm_edu.gradcheck`) and against PyTorch.
+differences (:mod:`lstm_edu.scratch.gradcheck`) and against PyTorch.
 
 - step functions (:mod:`~lstm_edu.scratch.steps`), the readable reference of one time step:
   ``rnn_step_forward/backward``, ``lstm_step_forward/backward``, ``gru_step_forward/backward``;

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstm_edu.optim import Adam, clip_grad_norm
+from lstm_edu.scratch.optim import Adam, clip_grad_norm
 from lstm_edu.scratch.layers import LSTM
 from lstm_edu.scratch.linear import Linear
 from lstm_edu.tasks import ADDING_BASELINE_MSE, adding_problem

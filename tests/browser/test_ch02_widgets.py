@@ -1,6 +1,6 @@
 """Chapter 2's gradient-flow viewer responds in the static HTML book, without a kernel.
 
-The viewer (``lstm_edu.gradflow_viewer.gradient_flow_viewer``) has two sliders,
+The viewer (``lstm_edu.widgets.gradient_flow_viewer.gradient_flow_viewer``) has two sliders,
 sigma_max and T, linked in the browser to nested stacks of precomputed heat
 strips.  Moving either slider must show a different picture, exactly one at a
 time; the live version (which needs a kernel) must not be in the page.

@@ -19,7 +19,7 @@ import pytest
 
 from lstm_edu.diagrams.gru_cell import gru_drawing
 from lstm_edu.diagrams.lstm_cell import lstm_drawing
-from lstm_edu.explorer import LSTM_SPEC, explorer_values, gru_explorer, lstm_explorer, percent, reading
+from lstm_edu.widgets.gate_explorer import LSTM_SPEC, explorer_values, gru_explorer, lstm_explorer, percent, reading
 from test_site import open_page
 
 SET_SLIDERS = """([settings]) => {
@@ -112,7 +112,7 @@ def test_keyboard_moves_a_slider_and_the_diagram_follows(page):
 def stepper_html():
     import torch
 
-    from lstm_edu.stepper import record, sequence_stepper
+    from lstm_edu.widgets.stepper import record, sequence_stepper
     from lstm_edu.tasks import adding_problem
 
     torch.manual_seed(0)

@@ -9,10 +9,10 @@ Where the four ``.gz`` files come from, in order:
 
 1. ``root=...``: a folder holding them (e.g. a copy you downloaded by hand);
 2. otherwise ``$LSTM_EDU_DATA/mnist/`` when ``LSTM_EDU_DATA`` is set, else
-   ``~/.cache/lstm_edu/mnist/`` (see :mod:`lstm_edu.data.download`);
+   ``~/.cache/lstm_edu/mnist/`` (see :mod:`lstm_edu.datasets.download`);
 3. if a file is missing (or its checksum is wrong) and ``download=True``, it is
    downloaded into that folder from the mirrors in :data:`MIRRORS`, verified
-   and cached; offline, a :class:`~lstm_edu.data.download.DataUnavailableError`
+   and cached; offline, a :class:`~lstm_edu.datasets.download.DataUnavailableError`
    says where to put the files.
 
 Every file is checked against the published sha256 and md5 sums before it is
@@ -30,7 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lstm_edu.data.download import DATA_ENV, RemoteFile, dataset_folder, fetch
+from lstm_edu.datasets.download import DATA_ENV, RemoteFile, dataset_folder, fetch
 
 #: Mirrors tried in order (yann.lecun.com has answered 403/404 since 2024, pytorch/vision#8568).
 MIRRORS = (

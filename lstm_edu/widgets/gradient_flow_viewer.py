@@ -15,7 +15,7 @@ the same numbers, with the bound (gamma * sigma_max)**(T - t) dotted.
   running kernel (Jupyter, Colab).
 
 Both widgets take a ``measure(singular_value, T)`` function of your own, which
-returns a :class:`lstm_edu.gradflow.GradientFlow` (its ``log10_norms(of)`` is
+returns a :class:`lstm_edu.experiments.gradient_flow.GradientFlow` (its ``log10_norms(of)`` is
 used) or a (T+1,) array of log10 norms.
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from lstm_edu.gradflow import GradientFlow
+from lstm_edu.experiments.gradient_flow import GradientFlow
 
 CMAP = "RdBu_r"
 #: Largest |log10 norm| the colours distinguish (beyond: saturated).
@@ -164,7 +164,7 @@ def gradient_flow_viewer(measure: Callable, singular_values: Sequence[float], le
     short.  Returns an ipywidgets box (class ``lstm-edu-gradflow``) with
     ``.controls`` and ``.log10_norms[i][j]``.
     """
-    from lstm_edu.widgets import frame_grid
+    from lstm_edu.widgets.frames import frame_grid
 
     # a bound (gamma * value)**(T - t) needs positive values; other parameters may be anything
     singular_values = _check_values(singular_values, "singular_values", positive=gamma is not None)

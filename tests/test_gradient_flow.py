@@ -1,4 +1,4 @@
-"""Gradient-flow measurements (lstm_edu.gradflow) against closed forms and finite differences."""
+"""Gradient-flow measurements (lstm_edu.experiments.gradient_flow) against closed forms and finite differences."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lstm_edu import scratch
-from lstm_edu.gradflow import (
+from lstm_edu.experiments.gradient_flow import (
     SLOPE_BOUND,
     gradient_flow,
     largest_singular_value,

@@ -2,7 +2,7 @@
 
 All models are **batch-first**: sequences are ``(B, T, D)`` float features or
 ``(B, T)`` token ids.  Each follows the batch protocol of
-:mod:`lstm_edu.training` (the model is called with everything but the target):
+:mod:`lstm_edu.nets.training` (the model is called with everything but the target):
 
 =========================  ===================  =============================================
 model                      mode                 call -> output

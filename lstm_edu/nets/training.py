@@ -19,7 +19,7 @@ before it is passed to the model, in order::
 then ``loss = loss_fn(outputs, targets)``.  Every tensor in the batch is moved
 to the training device.  A model that packs sequences must call
 ``lengths.cpu()`` itself (``pack_padded_sequence`` wants lengths on the CPU);
-the models in :mod:`lstm_edu.models` do.  A ``torch.utils.data.TensorDataset``
+the models in :mod:`lstm_edu.nets.models` do.  A ``torch.utils.data.TensorDataset``
 of ``(x, y)`` or ``(x, lengths, y)`` gives exactly these batches.
 
 Losses and metrics
@@ -84,7 +84,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lstm_edu.runtime import get_device, seed_everything
+from lstm_edu.settings import get_device, seed_everything
 
 #: Targets equal to this are ignored by :func:`accuracy` (PyTorch's ``ignore_index`` default).
 IGNORE_INDEX = -100
@@ -382,7 +382,7 @@ def load_checkpoint(path: str | os.PathLike, model: nn.Module | None = None, opt
     and returns the whole payload (``"epoch"``, ``"model"``, ``"optimizer"``,
     ``"history"`` as a dict, ``"best_model"``, ...).
     """
-    payload = read_checkpoint(path, CHECKPOINT_FORMAT, "a checkpoint written by lstm_edu.training.fit",
+    payload = read_checkpoint(path, CHECKPOINT_FORMAT, "a checkpoint written by lstm_edu.nets.training.fit",
                               map_location=map_location)
     if not isinstance(payload.get("model"), Mapping) or not isinstance(payload.get("history"), Mapping):
         raise ValueError(f"{path} is an incomplete checkpoint: it lacks the model's weights or the history")
@@ -790,7 +790,7 @@ def fit_truncated_bptt(model: nn.Module, x, y, *, chunk_length: int, batch_size:
     steps); without it every chunk starts from zeros.
 
     The model is called as ``model(x_chunk, state=..., return_state=True)`` and
-    returns ``(logits (B, chunk, C), state)`` (:class:`lstm_edu.models.SequenceTagger`
+    returns ``(logits (B, chunk, C), state)`` (:class:`lstm_edu.nets.models.SequenceTagger`
     does).  ``val=(x_val, y_val)`` is a second stream, evaluated the same way
     after every epoch.  The history records loss and per-step accuracy.
     """

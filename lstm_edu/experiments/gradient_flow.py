@@ -15,7 +15,7 @@ Quick start
 ::
 
     import torch
-    from lstm_edu.gradflow import gradient_flow
+    from lstm_edu.experiments.gradient_flow import gradient_flow
 
     lstm = torch.nn.LSTM(input_size=3, hidden_size=16)
     xs = torch.randn(100, 3)                 # ONE sequence, (T, D)

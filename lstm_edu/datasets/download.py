@@ -1,6 +1,6 @@
 """Download files once, verify them, and keep them in a cache folder.
 
-The dataset loaders (:mod:`lstm_edu.data.mnist`, the capstone's IMDB loader)
+The dataset loaders (:mod:`lstm_edu.datasets.mnist`, the capstone's IMDB loader)
 describe each file they need as a :class:`RemoteFile` (a name, mirror URLs
 tried in order, and its sha256 and/or md5) and call :func:`fetch`::
 

@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from lstm_edu.explorer import (
+from lstm_edu.widgets.gate_explorer import (
     GRU_SPEC,
     LSTM_SPEC,
     LiveExplorer,

@@ -1,4 +1,4 @@
-"""Heat strips and the gradient-flow viewer widget (lstm_edu.gradflow_viewer)."""
+"""Heat strips and the gradient-flow viewer widget (lstm_edu.widgets.gradient_flow_viewer)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lstm_edu.gradflow import gradient_flow, scaled_orthogonal  # noqa: E402
-from lstm_edu.gradflow_viewer import (  # noqa: E402
+from lstm_edu.experiments.gradient_flow import gradient_flow, scaled_orthogonal  # noqa: E402
+from lstm_edu.widgets.gradient_flow_viewer import (  # noqa: E402
     draw_heat_strip,
     flow_figure,
     gradient_flow_viewer,

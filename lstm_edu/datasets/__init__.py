@@ -1,11 +1,11 @@
 """Real datasets, downloaded once, verified and cached.
 
-- :mod:`lstm_edu.data.download`  generic, verified, atomic downloads into a cache folder
+- :mod:`lstm_edu.datasets.download`  generic, verified, atomic downloads into a cache folder
   (``$LSTM_EDU_DATA`` or ``~/.cache/lstm_edu``); clear errors when offline
-- :mod:`lstm_edu.data.mnist`     MNIST from the original IDX files (no torchvision)
+- :mod:`lstm_edu.datasets.mnist`     MNIST from the original IDX files (no torchvision)
 """
 
-from lstm_edu.data.download import (
+from lstm_edu.datasets.download import (
     ChecksumError,
     DataUnavailableError,
     RemoteFile,
@@ -15,7 +15,7 @@ from lstm_edu.data.download import (
     fetch,
     verify_file,
 )
-from lstm_edu.data.mnist import load_mnist
+from lstm_edu.datasets.mnist import load_mnist
 
 __all__ = [
     "ChecksumError",

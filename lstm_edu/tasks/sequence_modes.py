@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_edu.tasks import as_generator
+from lstm_edu.tasks.long_lag import as_generator
 
 #: Target value meaning "no target here" (the default ignore_index of PyTorch's losses).
 IGNORE = -100

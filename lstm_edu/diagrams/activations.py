@@ -20,7 +20,7 @@ slope s is 0.01.
 
 ::
 
-    from lstm_edu.activations import ACTIVATIONS, plot_activations
+    from lstm_edu.diagrams.activations import ACTIVATIONS, plot_activations
     ACTIVATIONS["sigmoid"].slope(0.0)      # 0.25
     fig = plot_activations()               # functions on the left, slopes on the right
 """

@@ -1,0 +1,147 @@
+"""Showing a record in a chapter: its figure and table, with a one-line provenance caption.
+
+While a record is missing, :func:`show` prints a visible "not yet recorded" note naming the
+command that writes it, so the book never shows a typed number in its place.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections import defaultdict
+
+from lstm_edu.records.provenance import describe_device
+from lstm_edu.records.registry import get
+from lstm_edu.records.storage import Record, load, record_path
+
+
+def caption(record: Record) -> str:
+    """``full size, recorded on <date>, <minutes> min on <device>`` plus the record's own note."""
+    prov = record.provenance
+    date = str(prov.get("date", "?"))[:10]
+    minutes = float(prov.get("wall_s", 0.0)) / 60.0
+    text = f"full size, recorded on {date}, {minutes:.1f} min on {describe_device(prov.get('device', {}))}"
+    if record.notes:
+        text += f"; {record.notes}"
+    return text
+
+
+def missing_note(name: str) -> str:
+    entry = get(name)
+    where = " on a machine with a GPU" if entry.needs_gpu else ""
+    return (f"NOT YET RECORDED: the full-size run '{name}' has no record in this build. "
+            f"Run `{entry.command}`{where} to record it.")
+
+
+def stale_note(record: Record) -> str | None:
+    entry = get(record.name)
+    if record.config_hash == entry.config_hash:
+        return None
+    return (f"NOTE: this record was made with a different configuration than the code now holds "
+            f"(hash {record.config_hash} vs {entry.config_hash}); re-run `{entry.command}`.")
+
+
+def format_table(columns: list, rows: list) -> str:
+    """A plain-text table with right-aligned numbers (what ``print`` shows in the book)."""
+    cells = [[_fmt(c) for c in columns]] + [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 1000 else f"{value:.0f}"
+    return "" if value is None else str(value)
+
+
+def default_table(record: Record) -> tuple[list, list]:
+    """Metrics as a two-column table (nested dicts flattened with '/')."""
+    rows = []
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}/{key}" if prefix else str(key), sub)
+        else:
+            rows.append([prefix, value])
+
+    walk("", record.metrics)
+    return ["metric", "value"], rows
+
+
+_SEED_KEY = re.compile(r"^(?P<group>.+)/seed(?P<seed>\d+)/(?P<quantity>[^/]+)$")
+
+
+def default_plot(record: Record):
+    """One panel per quantity; each seed drawn thin, the median of a group's seeds thick."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    panels: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for key, values in record.curves.items():
+        match = _SEED_KEY.match(key)
+        if match:
+            panels[match["quantity"]][match["group"]].append(values)
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
+    for ax, (quantity, groups) in zip(axes[0], sorted(panels.items())):
+        for colour, (group, runs) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4, sorted(groups.items())):
+            length = min(len(r) for r in runs)
+            steps = record.curves.get(f"{group}/step") or record.curves.get("step")
+            x = np.asarray(steps[:length]) if steps else np.arange(length)
+            data = np.array([[np.nan if v is None else v for v in r[:length]] for r in runs], dtype=float)
+            for row in data:
+                ax.plot(x, row, color=colour, lw=0.7, alpha=0.45)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing step has no median
+                median = np.nanmedian(data, axis=0)
+            ax.plot(x, median, color=colour, lw=2, label=f"{group} (median of {len(runs)})")
+        ax.set_title(quantity)
+        ax.set_xlabel("step")
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def show(name: str) -> None:
+    """Show record ``name`` in a notebook (or a terminal): table, figure, provenance caption.
+
+    A missing record prints the "not yet recorded" note with the command that writes it.
+    """
+    entry = get(name)
+    try:
+        record = load(name)
+    except FileNotFoundError:
+        print(missing_note(name))
+        return None
+    columns, rows = (entry.table or default_table)(record)
+    print(f"{entry.title} — recorded full-size run '{name}'")
+    print(format_table(columns, rows))
+    figure = (entry.plot or default_plot)(record)
+    if figure is not None:
+        _display_figure(figure)
+    note = stale_note(record)
+    if note:
+        print(note)
+    print(f"[{caption(record)}]")
+    return None
+
+
+def _display_figure(figure) -> None:
+    """Display a figure inline under IPython; free it in any case (a terminal shows the table only)."""
+    import matplotlib.pyplot as plt
+
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display(figure)
+    plt.close(figure)
+
+
+__all__ = ["caption", "default_plot", "default_table", "format_table", "missing_note", "record_path", "show"]

@@ -1,0 +1,191 @@
+"""lstm_edu.records: registry, storage, provenance, display, the generated RESULTS.md, and stale records."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lstm_edu import records
+from lstm_edu.records import display, freshness, registry, report, storage
+from lstm_edu.records.provenance import config_hash
+
+
+def _toy_run(config):
+    return {"metrics": {"score": 0.5 + config["k"]}, "curves": {"a/seed0/loss": [1.0, 0.5, float("nan")],
+            "step": [1, 2, 3]}, "seeds": [0], "notes": "a toy"}
+
+
+@pytest.fixture
+def toy(tmp_path, monkeypatch):
+    """A registered toy experiment whose records go to a temporary folder."""
+    monkeypatch.setenv(storage.RECORDS_ENV, str(tmp_path))
+    entry = records.register("toy-test", run=_toy_run, config={"k": 1}, chapter=None, title="toy")
+    yield entry
+    registry._REGISTRY.pop("toy-test", None)
+
+
+def test_registered_names_include_the_promised_ones():
+    for name in ("clipping-seeds", "ablation-lstm", "gru-vs-lstm", "mnist-rows"):
+        assert name in records.names()
+
+
+def test_unknown_name_lists_the_known_ones():
+    with pytest.raises(KeyError) as info:
+        records.load("no-such-record")
+    message = str(info.value)
+    assert "no-such-record" in message and "ablation-lstm" in message and "mnist-rows" in message
+
+
+def test_register_rejects_bad_input():
+    with pytest.raises(ValueError, match="lower-case"):
+        records.register("Bad Name", run=_toy_run, config={})
+    with pytest.raises(ValueError, match="plain JSON"):
+        records.register("bad-config", run=_toy_run, config={"x": object()})
+    with pytest.raises(ValueError, match="device"):
+        records.register("bad-device", run=_toy_run, config={}, device="tpu")
+    with pytest.raises(ValueError, match="already registered"):
+        records.register("ablation-lstm", run=_toy_run, config={})
+
+
+def test_config_hash_ignores_key_order_but_not_values():
+    assert config_hash({"a": 1, "b": [1, 2]}) == config_hash({"b": [1, 2], "a": 1})
+    assert config_hash({"a": 1}) != config_hash({"a": 2})
+    assert config_hash({"a": 1}) != config_hash({"a": 1.0})
+
+
+def test_run_writes_a_record_with_provenance(toy, tmp_path):
+    record = records.run("toy-test")
+    assert record.path == tmp_path / "toy-test.json"
+    loaded = records.load("toy-test")
+    assert loaded.metrics == {"score": 1.5}
+    assert loaded.curves["a/seed0/loss"] == [1.0, 0.5, None]  # NaN stored as null
+    assert loaded.config_hash == toy.config_hash
+    prov = loaded.provenance
+    for key in ("date", "device", "versions", "git", "command", "wall_s", "cpu_s", "config_hash"):
+        assert key in prov
+    assert prov["device"]["cpu_cores"] >= 1 and "torch" in prov["versions"]
+    assert prov["command"] == "python -m lstm_edu.records run toy-test"
+    assert not list(tmp_path.glob("*.tmp"))  # the atomic write left nothing behind
+    text = records.caption(loaded)
+    assert text.startswith("full size, recorded on ") and " min on " in text and text.endswith("a toy")
+
+
+def test_run_rejects_a_malformed_result(toy, monkeypatch):
+    bad = records.register("toy-bad", run=lambda config: {"metrics": {}, "curves": {"x": ["a"]}, "seeds": []},
+                           config={})
+    try:
+        with pytest.raises(ValueError, match="list of numbers"):
+            records.run(bad.name)
+        assert not storage.record_path(bad.name).exists()
+    finally:
+        registry._REGISTRY.pop("toy-bad", None)
+
+
+@pytest.mark.parametrize("content, match", [
+    ("{not json", "corrupt"),
+    (json.dumps({"format": "something-else"}), "not an lstm_edu record"),
+    (json.dumps({"format": storage.FORMAT, "version": 999}), "format version 999"),
+    (json.dumps({"format": storage.FORMAT, "version": storage.FORMAT_VERSION, "name": "toy-test"}), "incomplete"),
+])
+def test_unusable_files_give_a_clear_error_naming_the_file(toy, tmp_path, content, match):
+    path = tmp_path / "toy-test.json"
+    path.write_text(content)
+    with pytest.raises(records.RecordError, match=match) as info:
+        records.load("toy-test")
+    assert str(path) in str(info.value) and "records run toy-test" in str(info.value)
+
+
+def test_show_prints_the_placeholder_while_missing_and_the_caption_once_recorded(toy, capsys):
+    records.show("toy-test")
+    out = capsys.readouterr().out
+    assert "NOT YET RECORDED" in out and "python -m lstm_edu.records run toy-test" in out
+    records.run("toy-test")
+    records.show("toy-test")
+    out = capsys.readouterr().out
+    assert "score" in out and "1.5000" in out and "[full size, recorded on" in out
+    assert "different configuration" not in out
+
+
+def test_a_changed_configuration_is_reported_stale(toy, capsys):
+    records.run("toy-test")
+    records.register("toy-test", run=_toy_run, config={"k": 2}, title="toy")
+    status = freshness.check("toy-test", ["notebooks/x.ipynb"])
+    assert status.state == "problem" and "stale" in status.message
+    assert "python -m lstm_edu.records run toy-test" in status.message and "notebooks/x.ipynb" in status.message
+    records.show("toy-test")
+    assert "different configuration" in capsys.readouterr().out
+
+
+def test_missing_gpu_records_are_owed_not_failures(tmp_path, monkeypatch):
+    monkeypatch.setenv(storage.RECORDS_ENV, str(tmp_path))
+    records.register("toy-gpu", run=_toy_run, config={"k": 0}, device="cuda")
+    try:
+        assert freshness.check("toy-gpu").state == "owed"
+        assert freshness.check("toy-missing-cpu").state == "problem"  # unknown name
+    finally:
+        registry._REGISTRY.pop("toy-gpu", None)
+
+
+def test_notebook_references_are_found(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    cells = [{"cell_type": "code", "source": ["from lstm_edu import records\n", "records.show('ablation-lstm')\n"]},
+             {"cell_type": "code", "source": ["rec = records.load(\"mnist-rows\")"]},
+             {"cell_type": "markdown", "source": ["records.show('not-code')"]}]
+    (tmp_path / "notebooks" / "03.ipynb").write_text(json.dumps({"cells": cells}))
+    assert freshness.notebook_references(tmp_path) == {"ablation-lstm": ["notebooks/03.ipynb"],
+                                                       "mnist-rows": ["notebooks/03.ipynb"]}
+
+
+def test_records_the_chapters_show_are_present_and_current():
+    """Every records.show/load in the book's notebooks names a current record (GPU records may be owed)."""
+    statuses = freshness.check_references()
+    problems = [s.message for s in statuses if s.state == "problem"]
+    owed = [s.message for s in statuses if s.state == "owed"]
+    for message in owed:
+        print("OWED:", message)
+    assert not problems, "\n".join(problems)
+
+
+def test_committed_records_are_readable_and_registered():
+    for path in sorted(storage.records_dir().glob("*.json")):
+        record = storage.read(path)
+        assert record.name == path.stem
+        entry = records.get(record.name)
+        columns, rows = (entry.table or display.default_table)(record)
+        assert rows and all(len(row) == len(columns) for row in rows)
+
+
+def test_results_page_is_generated_and_up_to_date():
+    expected = report.render()
+    current = report.RESULTS_PATH.read_text(encoding="utf-8")
+    assert current == expected, (f"{report.RESULTS_PATH} is out of date: run "
+                                 "`python -m lstm_edu.records render` (never edit it by hand)")
+
+
+# The registered experiments' own code, at toy sizes (the record sizes are the registered configs).
+
+def test_ablation_and_comparison_runs_at_toy_size():
+    from lstm_edu.records.runs import adding
+
+    small = dict(adding.ABLATION, T=5, hidden=4, steps=25, seeds=[0], curve_every=10)
+    result = adding.run_ablation(small)
+    assert set(result["metrics"]["variants"]) == {"lstm-vanilla", "lstm-nfg", "lstm-noaf", "lstm-cifg"}
+    assert len(result["curves"]["lstm-cifg/seed0/train_mse"]) == len(result["curves"]["step"]) == 2
+    small = dict(adding.COMPARISON, T=5, hidden=4, steps=12, seeds=[0], cells=["rnn", "lstm"], curve_every=5)
+    result = adding.run_comparison(small)
+    assert set(result["metrics"]["cells"]) == {"rnn", "lstm", f"rnn-H{adding._wide_hidden(4)}"}
+    assert adding._wide_hidden(32) == 66  # chapter 4's wide RNN at H = 32
+
+
+def test_clipping_run_at_toy_size():
+    from lstm_edu.records.runs import clipping
+
+    small = dict(clipping.CONFIG, T=10, hidden=6, steps=4, seeds=[0], every=2, val_size=20)
+    result = clipping.run(small)
+    assert set(result["metrics"]) == {"none", "value", "norm"}
+    norm = result["metrics"]["norm"]
+    assert norm["runs"] == 1
+    rows = result["tables"]["runs"]["rows"]
+    # global-norm clipping never turns the gradient; element-wise clipping does once it acts
+    assert all(row[5] == "-" or row[5] > 0.999 for row in rows if row[0] == clipping.LABELS["norm"])

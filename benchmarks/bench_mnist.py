@@ -24,7 +24,8 @@ from torch.utils.data import DataLoader, TensorDataset
 from lstm_edu import get_device, seed_everything
 from lstm_edu.datasets.mnist import load_mnist, to_sequences
 from lstm_edu.nets.models import SequenceClassifier
-from lstm_edu.nets.training import accuracy, fit
+from lstm_edu.nets.metrics import accuracy
+from lstm_edu.nets.training import fit
 
 
 def main() -> None:

@@ -1,39 +1,37 @@
 """lstm_edu: the companion package of the interactive LSTM textbook.
 
 Chapters hold the explanation and short calls; this package holds the reusable
-logic, tested by pytest.  Modules, by job:
+logic, tested by pytest.  Its folders follow the book's architecture, from the
+hand-written cells to the capstone, then the pictures and the classroom:
 
-From-scratch cells (numpy, no autograd)
-    :mod:`lstm_edu.scratch`     RNN, LSTM and GRU steps and layers with hand-written BPTT,
-                                conversion to and from ``torch.nn``; ``scratch.demo`` trains one
-    :mod:`lstm_edu.scratch.gradcheck`   centred-difference gradient checks
-    :mod:`lstm_edu.scratch.optim`       SGD, Adam and global-norm clipping for numpy parameter dicts
-    :mod:`lstm_edu.diagrams.activations` sigmoid, tanh, ReLU, leaky ReLU and their slopes
+Recurrent networks, by hand and in PyTorch
+    :mod:`lstm_edu.scratch`      numpy RNN, LSTM and GRU steps and layers with hand-written BPTT,
+                                 their gradient checks (``scratch.gradcheck``) and numpy optimisers
+                                 (``scratch.optim``), conversion to and from ``torch.nn``
+    :mod:`lstm_edu.nets`         the torch models the chapters train and ``fit()``, the training loop
+                                 (split into one epoch, evaluation, early stopping, checkpoints)
 
-Experiments and data
-    :mod:`lstm_edu.tasks`, :mod:`lstm_edu.tasks.sequence_modes`   task generators (adding problem, copy
-                                task, echo, reversal, sorting, ...) with their baselines
-    :mod:`lstm_edu.experiments.gradient_flow`    gradient norms through time (∂h_T/∂h_t, ∂c_T/∂c_t)
-    :mod:`lstm_edu.experiments` LSTM gate ablations and forget-bias experiments
-    :mod:`lstm_edu.nets.models`      small torch models shared by the chapters
-    :mod:`lstm_edu.nets.training`    ``fit()``: device choice, mixed precision on CUDA, clipping,
-                                early stopping, atomic checkpoints, history for plotting
-    :mod:`lstm_edu.datasets`        verified downloads and the MNIST loader (``LSTM_EDU_DATA``)
-    :mod:`lstm_edu.imdb`        the capstone: IMDB data, models, training, CLI
-    :mod:`lstm_edu.experiments.myths`       demonstrations for the myths-and-corrections appendix
+What the networks are trained and measured on
+    :mod:`lstm_edu.tasks`        synthetic tasks with known answers: long-lag tasks (adding, copy,
+                                 echo) and one small task per sequence mode
+    :mod:`lstm_edu.datasets`     verified downloads and the MNIST loader (``LSTM_EDU_DATA``)
+    :mod:`lstm_edu.experiments`  the measurements the chapters and the myths appendix run:
+                                 gradient flow through time, gate ablations, myth demonstrations
+    :mod:`lstm_edu.imdb`         the capstone: IMDB data, classifiers, training, analysis, CLI
 
-Pictures and widgets (respond in Colab and in the static HTML book)
-    :mod:`lstm_edu.diagrams`    unrolled RNN, LSTM and GRU cells, sequence modes, drawn by code
-    :mod:`lstm_edu.widgets`     frame players: precomputed frames switched in the browser
-    :mod:`lstm_edu.widgets.gate_explorer`, :mod:`lstm_edu.widgets.stepper`, :mod:`lstm_edu.widgets.gradient_flow_viewer`
-                                gate explorers, sequence stepper, gradient-flow viewer
+What the reader sees
+    :mod:`lstm_edu.diagrams`     pictures drawn by code: the unrolled RNN, LSTM and GRU cells,
+                                 the sequence modes, the activation functions
+    :mod:`lstm_edu.widgets`      interactive viewers that also respond in the static HTML book
 
-Classroom
-    :mod:`lstm_edu.check`       exercise checkers that name the mistake
-    :mod:`lstm_edu.classroom`   student and instructor editions (``make student``)
+The classroom
+    :mod:`lstm_edu.check`        exercise checkers that name the mistake
+    :mod:`lstm_edu.classroom`    student and instructor editions of the notebooks
 
-Shared helpers here: :func:`seed_everything`, :func:`get_device`, and
-:func:`full_size`, the book's one switch between quick and full-size runs.
+:mod:`lstm_edu.settings` holds what every chapter shares, re-exported here:
+:func:`seed_everything`, :func:`get_device`, and :func:`full_size`, the book's
+one switch between quick and full-size runs.  The networks, tasks and datasets
+never import the pictures, the widgets or the classroom.
 """
 
 from lstm_edu.settings import full_size, get_device, seed_everything

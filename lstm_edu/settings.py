@@ -1,4 +1,9 @@
-"""Reproducibility and hardware helpers shared by every chapter."""
+"""What every chapter shares: the quick/full-size switch, the device, and seeding.
+
+:func:`full_size` reads the book's one size switch (``LSTM_EDU_FULL``, or a GPU);
+:func:`get_device` picks CUDA, then MPS, then the CPU; :func:`seed_everything`
+seeds Python, numpy and torch.
+"""
 
 from __future__ import annotations
 

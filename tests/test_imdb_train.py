@@ -218,7 +218,7 @@ def test_val_accuracy_is_that_of_the_kept_weights(finished_run, tmp_path):
 
 
 def test_val_accuracy_is_not_the_best_epoch_when_no_weights_are_restored(tmp_path, monkeypatch):
-    from lstm_edu.nets.training import History
+    from lstm_edu.nets.history import History
 
     def fake_fit(model, *args, **kwargs):   # an earlier epoch scored higher than the last one
         return History([{"epoch": 1, "val_accuracy": 0.9}, {"epoch": 2, "val_accuracy": 0.6}])

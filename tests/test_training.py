@@ -9,17 +9,10 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lstm_edu.nets.training import (
-    History,
-    accuracy,
-    evaluate,
-    fit,
-    load_checkpoint,
-    predict,
-    save_checkpoint,
-    sequence_cross_entropy,
-    split_batch,
-)
+from lstm_edu.nets.checkpoints import load_checkpoint, save_checkpoint
+from lstm_edu.nets.history import History
+from lstm_edu.nets.metrics import accuracy, sequence_cross_entropy
+from lstm_edu.nets.training import evaluate, fit, predict, split_batch
 
 torch.set_num_threads(1)
 
@@ -426,7 +419,7 @@ def test_nan_metric_values_do_not_count_as_improvement():
 
 
 def test_stream_batches_keep_time_order_along_rows():
-    from lstm_edu.nets.training import stream_batches
+    from lstm_edu.nets.truncated_bptt import stream_batches
 
     x, y = torch.arange(10), torch.arange(10) * 10
     rows_x, rows_y = stream_batches(x, y, 3)
@@ -442,7 +435,7 @@ def test_truncated_bptt_carrying_state_reaches_back_across_chunks():
     """Echo task with delay 3 in chunks of 6: without carried state the first 3 steps of a chunk are guesses."""
     from lstm_edu import tasks
     from lstm_edu.nets.models import SequenceTagger
-    from lstm_edu.nets.training import accuracy_by_position, fit_truncated_bptt
+    from lstm_edu.nets.truncated_bptt import accuracy_by_position, fit_truncated_bptt
 
     x, y = tasks.echo_stream(16 * 600, rng=0, delay=3, n_symbols=2)
     results = {}
@@ -462,7 +455,7 @@ def test_truncated_bptt_carrying_state_reaches_back_across_chunks():
 
 def test_fit_truncated_bptt_rejects_bad_chunks():
     from lstm_edu.nets.models import SequenceTagger
-    from lstm_edu.nets.training import fit_truncated_bptt
+    from lstm_edu.nets.truncated_bptt import fit_truncated_bptt
 
     model = SequenceTagger(vocab_size=3, hidden_size=4, num_classes=3)
     with pytest.raises(ValueError, match="chunk_length"):
@@ -480,7 +473,7 @@ def test_fit_truncated_bptt_rejects_bad_chunks():
 ])
 def test_fit_truncated_bptt_rejects_bad_arguments(kwargs, error, message):
     from lstm_edu.nets.models import SequenceTagger
-    from lstm_edu.nets.training import fit_truncated_bptt
+    from lstm_edu.nets.truncated_bptt import fit_truncated_bptt
 
     model = SequenceTagger(vocab_size=3, hidden_size=4, num_classes=3)
     arguments = dict(chunk_length=5, batch_size=2, carry_state=True, loss_fn=sequence_cross_entropy,
@@ -494,7 +487,7 @@ def test_fit_truncated_bptt_rejects_bad_arguments(kwargs, error, message):
 @pytest.mark.parametrize("chunk_length", [0, -2, 2.5])
 def test_accuracy_by_position_rejects_bad_chunks(chunk_length):
     from lstm_edu.nets.models import SequenceTagger
-    from lstm_edu.nets.training import accuracy_by_position
+    from lstm_edu.nets.truncated_bptt import accuracy_by_position
 
     stream = torch.ones(20, dtype=torch.long)
     with pytest.raises(ValueError, match="chunk_length"):

@@ -15,7 +15,7 @@ from lstm_edu.imdb.models import rebuild_model
 from lstm_edu.imdb.text import Vocab, tokenize
 from lstm_edu.imdb.train import CHECKPOINT_FORMAT, MODEL_FILE, VOCAB_FILE, positive_probability
 from lstm_edu.settings import get_device
-from lstm_edu.nets.training import read_checkpoint
+from lstm_edu.nets.checkpoints import read_checkpoint
 
 LABELS = ("negative", "positive")
 

@@ -55,7 +55,9 @@ from lstm_edu.imdb.corpus import TRUNCATE_CHOICES, Corpus, TokenizedReviews, enc
 from lstm_edu.imdb.models import ARCHITECTURES, POOLINGS, build_model, count_parameters
 from lstm_edu.imdb.text import Vocab, atomic_write_text
 from lstm_edu.settings import get_device, seed_everything
-from lstm_edu.nets.training import _amp_dtype, accuracy, fit, predict, save_checkpoint
+from lstm_edu.nets.checkpoints import save_checkpoint
+from lstm_edu.nets.metrics import accuracy
+from lstm_edu.nets.training import _amp_dtype, fit, predict
 
 MODEL_FILE, VOCAB_FILE, METRICS_FILE, HISTORY_FILE, FIT_CHECKPOINT = (
     "model.pt", "vocab.json", "metrics.json", "history.json", "training.pt")

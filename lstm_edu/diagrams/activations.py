@@ -96,14 +96,42 @@ ACTIVATIONS = {
 }
 
 
+_LOOKS = {
+    "sigmoid": {"linestyle": "-"},
+    "tanh": {"linestyle": "-."},
+    "relu": {"linestyle": "-", "marker": "s", "markersize": 4, "markevery": 80},
+    "leaky_relu": {"linestyle": "--"},
+}
+_SLOPE_WORDS = {
+    "sigmoid": "the sigmoid's slope is a bump that peaks at 0.25 at a = 0",
+    "tanh": "tanh's slope is a bump that peaks at 1 at a = 0",
+    "relu": "ReLU's slope steps from 0 to 1 at a = 0",
+    "leaky_relu": "leaky ReLU's slope steps from {s:g} to 1 at a = 0",
+}
+_NAME_WORDS = {"sigmoid": "sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU (slope {s:g})"}
+
+
+def activations_alt(names: Sequence[str], negative_slope: float, limit: float) -> str:
+    """The text alternative of :func:`plot_activations`: what its two panels show, in words."""
+    named = [_NAME_WORDS[name].format(s=negative_slope) for name in names]
+    slopes = [_SLOPE_WORDS[name].format(s=negative_slope) for name in names]
+    listed = ", ".join(named[:-1]) + " and " + named[-1] if len(named) > 1 else named[0]
+    return (f"Two line plots over the pre-activation a from {-limit:g} to {limit:g}. Left: the functions "
+            f"{listed}. Right: their slopes f'(a); " + "; ".join(slopes) + ", so only near a = 0 "
+            "do the squashing functions pass a gradient on undiminished.")
+
+
 def plot_activations(names: Sequence[str] = ("sigmoid", "tanh", "relu", "leaky_relu"), *,
-                     negative_slope: float = 0.1, limit: float = 4.0):
+                     negative_slope: float = 0.1, limit: float = 4.0, alt: str | None = None):
     """Two panels: the functions on the left, their slopes on the right, over [-limit, limit].
 
     ``negative_slope`` is used for the leaky ReLU (0.1 by default, so that it is
-    visible; PyTorch's default is 0.01).  Returns the matplotlib Figure.
+    visible; PyTorch's default is 0.01).  Returns the matplotlib Figure, drawn in the
+    book's style, with ``alt`` (default: :func:`activations_alt`) as its text alternative.
     """
     import matplotlib.pyplot as plt
+
+    from lstm_edu.figures import set_alt, style as book_style
 
     unknown = [name for name in names if name not in ACTIVATIONS]
     if unknown or not names:
@@ -112,7 +140,8 @@ def plot_activations(names: Sequence[str] = ("sigmoid", "tanh", "relu", "leaky_r
         raise ValueError(f"limit must be a positive number, got {limit}")
     negative_slope = _check_slope(negative_slope)
     a = np.linspace(-limit, limit, 801)
-    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(9, 3.4))
+    with book_style():
+        fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(9, 3.4))
     for name in names:
         activation = ACTIVATIONS[name]
         if name == "leaky_relu":
@@ -121,9 +150,12 @@ def plot_activations(names: Sequence[str] = ("sigmoid", "tanh", "relu", "leaky_r
         else:
             f, d = activation.function(a), activation.slope(a)
             label = {"relu": "ReLU"}.get(name, name)
-        style = "--" if name == "leaky_relu" else "-"  # dashed, so that ReLU shows where they coincide
-        (line,) = ax_f.plot(a, f, style, label=label, linewidth=2)
-        ax_d.plot(a, d, style, color=line.get_color(), linewidth=2, label=f"{label}: max {activation.max_slope:g}")
+        # each function has its own line style (and ReLU square markers), so that the lines differ
+        # without colour; leaky ReLU is dashed, so that ReLU shows where the two coincide
+        look = _LOOKS[name]
+        short = {"relu": "ReLU", "leaky_relu": "leaky ReLU"}.get(name, name)
+        (line,) = ax_f.plot(a, f, label=label, linewidth=2, **look)
+        ax_d.plot(a, d, color=line.get_color(), linewidth=2, label=f"{short}: max {activation.max_slope:g}", **look)
     for ax, title in ((ax_f, "$f(a)$"), (ax_d, "slope $f'(a)$")):
         ax.axhline(0, color="#999999", linewidth=0.8)
         ax.axvline(0, color="#999999", linewidth=0.8)
@@ -131,12 +163,13 @@ def plot_activations(names: Sequence[str] = ("sigmoid", "tanh", "relu", "leaky_r
         ax.set_title(title)
         ax.grid(alpha=0.3)
     ax_f.set_ylim(-1.5, 2.5)
-    ax_d.set_ylim(-0.1, 1.15)
-    ax_f.legend(fontsize=8, loc="upper left")
-    ax_d.legend(fontsize=8, loc="upper left")
+    ax_d.set_ylim(-0.1, 1.6)
+    ax_f.legend(fontsize=9, loc="upper left")
+    ax_d.legend(fontsize=9, loc="upper left", ncol=2)  # above the data: room made by the y limit
     fig.tight_layout()
+    set_alt(fig, activations_alt(names, negative_slope, limit) if alt is None else alt)
     return fig
 
 
-__all__ = ["ACTIVATIONS", "Activation", "LEAKY_SLOPE", "leaky_relu", "leaky_relu_slope", "plot_activations",
+__all__ = ["ACTIVATIONS", "Activation", "activations_alt", "LEAKY_SLOPE", "leaky_relu", "leaky_relu_slope", "plot_activations",
            "relu_slope", "sigmoid_slope", "tanh_slope"]

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstm_edu.diagrams.primitives import arrow, box, circle, new_diagram, note
+from lstm_edu.figures import set_alt, style as book_style
 
 #: Each mode: (title, example, the steps that take an input, the steps that give an output,
 #: number of steps, number of encoder steps (delayed mode only)).
@@ -97,17 +98,41 @@ def draw_mode(ax, mode: str, *, x0: float = 0.0, titles: bool = True) -> ModeDra
     return drawing
 
 
-def mode_figure(mode: str, *, scale: float = 0.9):
-    """A figure with one mode."""
+#: What each mode's panel shows, in words (for the figures' text alternatives).
+MODE_WORDS = {
+    "one-to-one": "one-to-one (an MLP, image to class): one input, one hidden box, one output",
+    "one-to-many": "one-to-many (parameters to waveform): one input at the first of 4 steps, "
+                   "an output at every step",
+    "many-to-one": "many-to-one (MNIST rows to digit): an input at each of 4 steps, "
+                   "one output after the last",
+    "many-to-many-synced": "many-to-many synced (tag every step): an input and an output at each of 4 steps",
+    "many-to-many-delayed": "many-to-many delayed (encoder-decoder): an encoder reads 3 inputs with no "
+                            "output, then a decoder writes 3 outputs with no input, each output fed back "
+                            "as the next step's input by a dashed arrow",
+}
+
+
+def modes_alt(modes) -> str:
+    """The text alternative of a figure showing ``modes``: what each panel shows."""
+    modes = [_check_mode(mode) for mode in modes]
+    return ("Block diagrams of sequence modes; in each, inputs x are circles at the bottom, hidden "
+            "states boxes in the middle joined left to right by the recurrence, outputs y circles at "
+            "the top. Panels: " + "; ".join(MODE_WORDS[mode] for mode in modes) + ".")
+
+
+def mode_figure(mode: str, *, scale: float = 0.9, alt: str | None = None):
+    """A figure with one mode; ``alt`` replaces its text alternative (default: :func:`modes_alt`)."""
     fig, ax = new_diagram(mode_width(mode), Y_TITLE + 0.35, scale=scale)
     draw_mode(ax, mode)
+    set_alt(fig, modes_alt([mode]) if alt is None else alt)
     return fig
 
 
-def modes_figure(modes=tuple(MODES), *, rows: int = 1, scale: float = 0.75):
+def modes_figure(modes=tuple(MODES), *, rows: int = 1, scale: float = 0.75, alt: str | None = None):
     """The ``modes`` left to right, wrapped onto ``rows`` rows (the first rows get the extra panel).
 
-    Returns the figure; ``fig.mode_drawings`` lists the drawings in order.
+    Returns the figure; ``fig.mode_drawings`` lists the drawings in order; ``alt``
+    replaces its text alternative (default: :func:`modes_alt`).
     """
     import matplotlib.pyplot as plt
 
@@ -120,7 +145,9 @@ def modes_figure(modes=tuple(MODES), *, rows: int = 1, scale: float = 0.75):
     lines = [modes[k:k + per_row] for k in range(0, len(modes), per_row)]
     width = max(sum(mode_width(mode) for mode in line) for line in lines)
     height = Y_TITLE + 0.35
-    fig, axes = plt.subplots(len(lines), 1, figsize=(width * scale, height * scale * len(lines)), squeeze=False)
+    with book_style():
+        fig, axes = plt.subplots(len(lines), 1, figsize=(width * scale, height * scale * len(lines)),
+                                 squeeze=False)
     drawings = []
     for ax, line in zip(axes[:, 0], lines):
         ax.set_xlim(0, width)
@@ -133,7 +160,9 @@ def modes_figure(modes=tuple(MODES), *, rows: int = 1, scale: float = 0.75):
             x0 += drawings[-1].width
     fig.subplots_adjust(left=0, right=1, bottom=0, top=1, hspace=0.05)
     fig.mode_drawings = drawings
+    set_alt(fig, modes_alt(modes) if alt is None else alt)
     return fig
 
 
-__all__ = ["MODES", "ModeDrawing", "draw_mode", "mode_figure", "mode_width", "modes_figure"]
+__all__ = ["MODES", "MODE_WORDS", "ModeDrawing", "draw_mode", "mode_figure", "mode_width", "modes_alt",
+           "modes_figure"]

@@ -13,7 +13,11 @@ between them without computing coordinates by hand::
 
 Colours come from :data:`ROLE_COLORS` (what a shape or arrow *is*: an input, a
 hidden state, an output, a loss, a weight, a gradient), so all diagrams of the
-book use the same colour for the same kind of thing.
+book use the same colour for the same kind of thing.  Colour is never the only cue:
+inputs and outputs are circles, hidden states boxes, weights carry their names and
+gradient arrows are dashed.  Figures are made in the book's style
+(:func:`lstm_edu.figures.style`: white background) and no text is smaller than
+:data:`lstm_edu.figures.MIN_FONT_PT`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from lstm_edu.figures import style as book_style
 
 #: Fill (shapes) or line (arrows) colour for each role.
 ROLE_COLORS = {
@@ -95,7 +101,8 @@ def new_diagram(width: float, height: float, *, scale: float = 0.9):
 
     width, height = _positive(width, "width"), _positive(height, "height")
     scale = _positive(scale, "scale")
-    fig, ax = plt.subplots(figsize=(width * scale, height * scale))
+    with book_style():
+        fig, ax = plt.subplots(figsize=(width * scale, height * scale))
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.set_aspect("equal")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lstm_edu.figures import set_alt
 from lstm_edu.diagrams.primitives import arrow, box, circle, new_diagram, note, self_loop
 
 #: Vertical positions (diagram units) of the rows of the picture.
@@ -124,13 +125,35 @@ def draw_rolled_rnn(ax, *, x: float = 1.0, backward: bool = False) -> RNNDrawing
     return drawing
 
 
-def unrolled_rnn_figure(steps: int = 4, *, rolled: bool = True, backward: bool = False):
+def unrolled_alt(steps: int, *, rolled: bool = True, backward: bool = False) -> str:
+    """The text alternative of :func:`unrolled_rnn_figure`: what the picture shows, in words."""
+    parts = []
+    if rolled:
+        parts.append("A recurrent network drawn rolled up, as one cell h_t with input x_t, output y_t "
+                     "and a loop W_hh back into itself, equals the same network unrolled")
+    else:
+        parts.append("A recurrent network unrolled")
+    shown = ", ".join(str(k) for k in range(1, steps)) + ", …, T" if steps >= 4 else \
+        ", ".join(str(k) for k in range(1, steps + 1))
+    parts[0] += (f" over the time steps {shown}: starting from h_0, each step's cell receives its input "
+                 "through W_ih and the previous state through W_hh, and gives its output through W_hy; "
+                 "the same three weight matrices label every step.")
+    if backward:
+        parts.append("Each output feeds a loss term L_t; dashed red arrows run backwards from every loss "
+                     "to its state and along the chain of hidden states down to h_0: the path of "
+                     "backpropagation through time.")
+    return " ".join(parts)
+
+
+def unrolled_rnn_figure(steps: int = 4, *, rolled: bool = True, backward: bool = False,
+                        alt: str | None = None):
     """A figure: the rolled cell, "=", and the same network unrolled over ``steps`` steps.
 
     ``backward=True`` adds the loss terms and the red gradient path of
     backpropagation through time.  Returns the matplotlib Figure (call
     ``plt.show()`` or save it); its ``.drawing`` attribute holds the
-    :class:`RNNDrawing` of the unrolled part.
+    :class:`RNNDrawing` of the unrolled part.  ``alt`` replaces the text
+    alternative (default: :func:`unrolled_alt`), shown as the image's alt text.
     """
     steps = _check_steps(steps)
     rolled_width = 3.0 if rolled else 0.0
@@ -145,7 +168,8 @@ def unrolled_rnn_figure(steps: int = 4, *, rolled: bool = True, backward: bool =
     ax.set_xlim(0, width)
     fig.set_size_inches(width * 0.75, height * 0.75)  # inches per unit: text stays readable in a page column
     fig.drawing = drawing
+    set_alt(fig, unrolled_alt(steps, rolled=rolled, backward=backward) if alt is None else alt)
     return fig
 
 
-__all__ = ["RNNDrawing", "draw_rolled_rnn", "draw_unrolled_rnn", "unrolled_rnn_figure"]
+__all__ = ["RNNDrawing", "draw_rolled_rnn", "draw_unrolled_rnn", "unrolled_alt", "unrolled_rnn_figure"]

@@ -2,7 +2,8 @@
 
 The tests never download a browser: they drive the system Chromium through
 Playwright.  ``make test`` installs Chromium with apt-get when it is missing and
-passes its path in ``LSTM_EDU_CHROMIUM``.
+passes its path in ``LSTM_EDU_CHROMIUM``.  ``LSTM_EDU_HTML`` points them at a book built
+elsewhere (default: ``_build/html``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from bookpaths import ROOT
 
-HTML = ROOT / "_build" / "html"
+HTML = Path(os.environ.get("LSTM_EDU_HTML") or ROOT / "_build" / "html")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -39,7 +40,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def site_url():
     if not (HTML / "index.html").exists():
-        pytest.fail("no built book in _build/html: run `make book` (or `make test`) first", pytrace=False)
+        pytest.fail(f"no built book in {HTML}: run `make book` (or `make test`) first", pytrace=False)
     handler = functools.partial(_QuietHandler, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -10,8 +10,11 @@ one of them.  Everything that decides how a figure *looks to a reader* is here:
     :data:`MIN_FONT_PT` points, an opaque white background (a figure stays readable on
     the dark theme instead of black text on dark grey), figures no wider than the page
     column (:data:`COLUMN_WIDTH_IN`, so they are shown at full size and their text at
-    its real size) and a colour-blind-safe cycle (Okabe and Ito's palette) in which
-    every colour also has its own line style, so colour never carries meaning alone.
+    its real size) and a colour-blind-safe colour cycle (Okabe and Ito's palette).
+    Colour must never carry meaning alone: a function that draws several lines gives
+    each its own line style or marker (:data:`LINESTYLES`, in the same order as
+    :data:`PALETTE`).  The cycle itself holds colours only, because chapters give line
+    styles their own meaning ("measured solid, bound dotted").
 :func:`style`
     a context manager; every plotting function of the package draws inside it.
 :func:`use_style`
@@ -54,7 +57,7 @@ DPI = 100
 
 #: Okabe and Ito's colour-blind-safe palette (yellow left out: too pale on white).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000"]
-#: Each colour of the cycle has its own line style, so lines differ without colour too.
+#: A line style for each colour of :data:`PALETTE`, for functions that draw several lines.
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 1))]
 
 STYLE = {
@@ -90,7 +93,7 @@ def _rc() -> dict:
     from cycler import cycler
 
     rc = dict(STYLE)
-    rc["axes.prop_cycle"] = cycler(color=PALETTE) + cycler(linestyle=LINESTYLES)
+    rc["axes.prop_cycle"] = cycler(color=PALETTE)
     return rc
 
 

@@ -25,15 +25,15 @@ def _close_figures():
     plt.close("all")
 
 
-def test_style_is_legible_opaque_and_not_colour_only():
+def test_style_is_legible_opaque_and_colour_blind_safe():
     with figures.style():
         rc = dict(matplotlib.rcParams)
     sizes = [rc[key] for key in ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize",
                                  "ytick.labelsize", "legend.fontsize")]
     assert min(float(s) for s in sizes) >= figures.MIN_FONT_PT
     assert matplotlib.colors.to_rgba(rc["figure.facecolor"]) == (1, 1, 1, 1)
-    cycle = list(rc["axes.prop_cycle"])
-    assert len({c["color"] for c in cycle}) == len(cycle) == len({str(c["linestyle"]) for c in cycle})
+    assert [c["color"] for c in rc["axes.prop_cycle"]] == figures.PALETTE
+    assert len(set(map(str, figures.LINESTYLES))) == len(figures.LINESTYLES) == len(figures.PALETTE)
     assert "#F0E442" not in figures.PALETTE  # Okabe-Ito yellow is too pale on white
 
 

@@ -1,8 +1,9 @@
-"""The static-friendly widgets of chapter 7 (lstm_edu.imdb.display)."""
+"""The static-friendly widgets of chapter 7 (lstm_edu.imdb.display): no kernel, no ipywidgets."""
 
 from __future__ import annotations
 
-import ipywidgets as widgets
+import re
+
 import pytest
 
 from lstm_edu.imdb.display import choice_panel, prediction_html
@@ -13,19 +14,28 @@ def test_prediction_html_escapes_and_shortens_the_text():
     assert "&lt;b&gt;great&lt;/b&gt;" in card and "<b>great</b>" not in card
     assert "…" in card and "x" * 60 not in card
     assert "P(positive) = 0.900" in card and "width:90.0%" in card
+    assert "color:#222;background:#fff" in card  # readable in a dark theme
+    assert '<div aria-hidden="true"' in card  # the bar repeats the number; it is not read out
     with pytest.raises(ValueError):
         prediction_html("text", "negative", 1.5)
 
 
-def test_choice_panel_links_the_menu_to_the_panels_in_the_browser():
-    box = choice_panel(["a", "b", "c"], ["<p>A</p>", "<p>B</p>", "<p>C</p>"], description="review")
-    assert isinstance(box.link, widgets.widget_link.Link)
-    assert box.link.source == (box.dropdown, "index") and box.link.target == (box.stack, "selected_index")
-    assert [child.value for child in box.stack.children] == ["<p>A</p>", "<p>B</p>", "<p>C</p>"]
-    assert box.stack.selected_index == 0 and "lstm-edu-choice" in box._dom_classes
+def test_choice_panel_is_a_named_menu_over_the_panels():
+    viewer = choice_panel(["a", "b & c", "d"], ["<p>A</p>", "<p>B</p>", "<p>C</p>"], description="review")
+    page = viewer._repr_html_()
+    assert 'class="lstm-edu-frameview lstm-edu-choice"' in page
+    select = re.search(r"<select[^>]*>(.*?)</select>", page)
+    assert 'aria-label="review"' in select.group(0)
+    assert re.findall(r'<option value="(\d)"( selected)?>([^<]*)</option>', select.group(1)) == [
+        ("0", " selected", "a"), ("1", "", "b &amp; c"), ("2", "", "d")]
+    panels = re.findall(r'<div class="lef-panel"( hidden)?>(<p>.</p>)</div>', page)
+    assert panels == [("", "<p>A</p>"), (" hidden", "<p>B</p>"), (" hidden", "<p>C</p>")]
+    assert 'aria-live="polite"' in page and "<script>" in page and "<img" not in page
 
 
-@pytest.mark.parametrize("labels, panels", [([], []), (["a"], []), (["a", "a"], ["x", "y"])])
-def test_choice_panel_rejects_bad_input(labels, panels):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("labels, panels, error", [([], [], ValueError), (["a"], [], ValueError),
+                                                   (["a", "a"], ["x", "y"], ValueError),
+                                                   (["a", "b"], ["x", b"y"], TypeError)])
+def test_choice_panel_rejects_bad_input(labels, panels, error):
+    with pytest.raises(error):
         choice_panel(labels, panels)

@@ -9,10 +9,11 @@ the same numbers, with the bound (gamma * sigma_max)**(T - t) dotted.
 - :func:`flow_figure` makes the strip-and-line figure for one measurement;
 - :func:`gradient_flow_viewer`: two sliders (the recurrent matrix's largest
   singular value, or any other parameter of your measurement, and the
-  sequence length) switching between precomputed figures in the browser, so
-  the static HTML book responds without a kernel;
+  sequence length) switching between precomputed figures in the browser
+  (a :mod:`lstm_edu.widgets.frames` viewer), so the static HTML book, Jupyter
+  and Colab respond without a kernel or ipywidgets;
 - :func:`live_gradient_flow`: the same picture recomputed for any value, for a
-  running kernel (Jupyter, Colab).
+  running kernel (Jupyter, Colab; ipywidgets 7.7 or 8).
 
 Both widgets take a ``measure(singular_value, T)`` function of your own, which
 returns a :class:`lstm_edu.experiments.gradient_flow.GradientFlow` (its ``log10_norms(of)`` is
@@ -149,6 +150,25 @@ def _title(label: str, value: float, T: int, log10_first: float, of: str = "h") 
             f"$\\|\\partial {of}_T/\\partial {of}_0\\|$ = $10^{{{log10_first:.1f}}}$")
 
 
+def _quantity_text(of: str) -> str:
+    return f"\u2016\u2202{of}_T/\u2202{of}_t\u2016"
+
+
+def _number(value: float) -> str:
+    return "minus infinity (an exactly zero gradient)" if value == -np.inf else f"{value:.1f}"
+
+
+def frame_alt(description: str, value: float, T: int, log10_norms, of: str = "h", gamma: float | None = 1.0) -> str:
+    """The text alternative of one viewer frame: what is drawn and the numbers it shows."""
+    norms = np.asarray(log10_norms, dtype=np.float64)
+    text = (f"Gradient flow for {description} = {value:g}, T = {T}: a heat strip (blue where the norm has "
+            f"shrunk, red where it has grown) above a line plot of log10 {_quantity_text(of)} against the "
+            f"time step t from 0 to {T}. The measured log10 norm is 0 at t = {T} and {_number(norms[0])} at t = 0")
+    if gamma is not None:
+        text += f"; a dotted line shows the bound ({gamma:g} \u00d7 {value:g})^(T \u2212 t)"
+    return text + "."
+
+
 def gradient_flow_viewer(measure: Callable, singular_values: Sequence[float], lengths: Sequence[int], *,
                          of: str = "h", gamma: float | None = 1.0, vlim: float = DEFAULT_VLIM, dpi: int = 60,
                          description: str = SIGMA_DESCRIPTION, label: str = SIGMA_LABEL):
@@ -161,8 +181,9 @@ def gradient_flow_viewer(measure: Callable, singular_values: Sequence[float], le
     parameter (say an LSTM's forget-gate bias): pass ``gamma=None`` and its
     slider ``description`` and title ``label``.  Renders
     ``len(singular_values) * len(lengths)`` figures at ``dpi``: keep both lists
-    short.  Returns an ipywidgets box (class ``lstm-edu-gradflow``) with
-    ``.controls`` and ``.log10_norms[i][j]``.
+    short.  Returns a :class:`lstm_edu.widgets.frames.FrameViewer` (class
+    ``lstm-edu-gradflow``; no kernel, no ipywidgets) with ``.log10_norms[i][j]``;
+    each frame's text alternative (:func:`frame_alt`) states its numbers.
     """
     from lstm_edu.widgets.frames import frame_grid
 
@@ -174,25 +195,26 @@ def gradient_flow_viewer(measure: Callable, singular_values: Sequence[float], le
     import matplotlib.pyplot as plt
 
     plot = _FlowPlot(vlim, QUANTITIES.get(of, QUANTITIES["h"]))
-    table, frames = [], []
+    table, frames, alts = [], [], []
     try:
         for value in singular_values:
-            row_values, row_frames = [], []
+            row_values, row_frames, row_alts = [], [], []
             for T in lengths:
                 norms = _log10_norms(measure(value, T), of, T)
                 bound = None if gamma is None else gamma * value
                 plot.update(norms, _title(label, value, T, norms[0], of), bound)
                 row_values.append(norms)
                 row_frames.append(plot.png(dpi))
+                row_alts.append(frame_alt(description, value, T, norms, of, gamma))
             table.append(row_values)
             frames.append(row_frames)
+            alts.append(row_alts)
     finally:
         plt.close(plot.fig)
-    box = frame_grid(frames, descriptions=(description, "T"),
-                     labels=([f"{v:g}" for v in singular_values], [str(T) for T in lengths]))
-    box.add_class("lstm-edu-gradflow")
-    box.log10_norms = table
-    return box
+    viewer = frame_grid(frames, descriptions=(description, "T"), alts=alts, css_class="lstm-edu-gradflow",
+                        labels=([f"{v:g}" for v in singular_values], [str(T) for T in lengths]))
+    viewer.log10_norms = table
+    return viewer
 
 
 def live_gradient_flow(measure: Callable, *, singular_value=(0.2, 3.0, 0.05), lengths=(5, 200, 5),
@@ -202,16 +224,19 @@ def live_gradient_flow(measure: Callable, *, singular_value=(0.2, 3.0, 0.05), le
 
     ``singular_value`` and ``lengths`` are (min, max, step); the other options
     are those of :func:`gradient_flow_viewer`.  Returns an
-    ``ipywidgets.interactive`` (display it, or call ``.update()``).  In the static
-    HTML book it would not respond: use :func:`gradient_flow_viewer` there.
+    ``ipywidgets.interactive`` (display it, or call ``.update()``); it works with
+    ipywidgets 7.7 and 8, and a front end without widget support shows a line
+    saying so.  In the static HTML book it would not respond: use
+    :func:`gradient_flow_viewer` there.
     """
-    import ipywidgets as widgets
-    import matplotlib.pyplot as plt
+    from lstm_edu.widgets.live import require_ipywidgets, show_with_fallback
 
     if not callable(measure):
         raise TypeError("measure must be a function measure(singular_value, T)")
     low, high, step = singular_value
     t_low, t_high, t_step = lengths
+    widgets = require_ipywidgets("live_gradient_flow")
+    import matplotlib.pyplot as plt
 
     def show(sigma_max, T):
         norms = _log10_norms(measure(sigma_max, T), of, T)
@@ -224,7 +249,8 @@ def live_gradient_flow(measure: Callable, *, singular_value=(0.2, 3.0, 0.05), le
                                 description=description, continuous_update=False)
     length = widgets.IntSlider(value=min(max(100, t_low), t_high), min=t_low, max=t_high, step=t_step,
                                description="T", continuous_update=False)
-    return widgets.interactive(show, sigma_max=sigma, T=length)
+    live = widgets.interactive(show, sigma_max=sigma, T=length)
+    return show_with_fallback(live, "live_gradient_flow (gradient norms recomputed in the kernel)")
 
 
-__all__ = ["draw_heat_strip", "flow_figure", "gradient_flow_viewer", "live_gradient_flow"]
+__all__ = ["draw_heat_strip", "flow_figure", "frame_alt", "gradient_flow_viewer", "live_gradient_flow"]

@@ -1,4 +1,8 @@
-"""Chapter 7's prediction menu in the built book: choosing a review switches the prediction, no kernel."""
+"""Chapter 7's prediction menu in the built book: choosing a review switches the prediction, no kernel.
+
+The menu is a native ``<select>`` (lstm_edu.imdb.display.choice_panel); the prediction shown after
+a choice is announced by a polite live region.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +32,9 @@ def test_prediction_menu_responds_without_a_kernel(browser, site_url):
         last = box.evaluate(SHOWN_PANEL)
         assert last is not None and last != first, "choosing another review did not switch the prediction"
         assert "prediction:" in last
+        assert select.get_attribute("aria-label"), "the menu needs an accessible name"
+        announced = box.evaluate("b => b.querySelector('.lef-live').textContent")
+        assert "prediction:" in announced, "the live region should announce the prediction shown"
         assert not visit.errors, visit.errors
     finally:
         page.context.close()

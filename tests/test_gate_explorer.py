@@ -146,3 +146,18 @@ def test_live_preset_sets_every_slider_and_updates_once():
     assert len(live.timings_ms) == count + 1
     assert live.settings["b_o"] == -6.0 and live.settings["b_f"] == 0.0
     assert live.values["o"] < 0.01
+
+
+def test_explorers_are_named_announced_and_readable_in_dark_mode():
+    from lstm_edu.widgets.gate_explorer import plain_label
+
+    assert plain_label("hidden h<sub>t\u22121</sub>") == "hidden h_(t\u22121)"
+    assert plain_label("bias b<sub>f</sub> (forget)") == "bias b_f (forget)"
+    page = lstm_explorer().html
+    names = re.findall(r'<input type="range"[^>]*aria-label="([^"]*)"', page)
+    assert names == [plain_label(c.label) for c in LSTM_SPEC.controls]
+    assert '<ul class="lee-reading" aria-live="polite">' in page
+    assert ":focus-visible { outline: 3px solid" in page and "background: #fff; color: #222;" in page
+    live = lstm_explorer(live=True)
+    assert [s.description for s in live.sliders.values()] == names  # plain text: no description_allow_html
+    assert 'aria-live="polite"' in live.panel.value and "color:#222;background:#fff" in live.panel.value

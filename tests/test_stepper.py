@@ -128,6 +128,12 @@ def test_stepper_widget_embeds_every_step_of_every_unit(lstm, sequence):
     assert page.count("<option value=") == 2 and page.count("class=\"lee-chart-unit\"") == 2
     assert 'value="2"' in page  # the slider starts at step 2
     assert widget.uid in page and "lstmEduPaint" in page
+    # keyboard and screen reader: named controls, the step in words, a polite live region, a focus ring
+    assert 'aria-label="time step" aria-valuetext="t = 2 of 8"' in page
+    assert '<span class="lee-t" aria-live="polite">t = 2 of 8</span>' in page
+    assert '<label>watch <select class="lee-unit">' in page
+    assert '<button type="button" class="lee-play"><span aria-hidden="true">' in page
+    assert ":focus-visible" in page and "color-scheme: light" in page
 
 
 def test_stepper_checks_its_options(lstm, sequence):

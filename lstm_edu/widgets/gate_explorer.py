@@ -12,7 +12,12 @@ of every gate) and the same presets:
   package's own numpy step (:func:`lstm_edu.scratch.lstm_step_forward` or
   ``gru_step_forward``) in the kernel.  It needs a running kernel (Jupyter,
   Colab); in the static book it would not respond, so chapters show it only as
-  an optional cell.
+  an optional cell.  It uses only widgets that exist in ipywidgets 7.7 (Colab's
+  version) and 8, and says so clearly when ipywidgets is missing or older.
+
+Both are operable by keyboard alone (native range inputs and buttons, a visible
+focus ring), every slider has an accessible name, and the plain-words reading is
+a polite live region, so a screen reader announces the gates after each move.
 
 The cell is a single unit (D = H = 1) with fixed weights: every block's
 pre-activation is ``a = w * x_t + u * h_{t-1} + b`` with the weights ``w`` (input)
@@ -279,12 +284,14 @@ def panel_html(kind: str, values: Mapping[str, object], uid: str) -> str:
     drawing = lstm_drawing() if kind == "lstm" else gru_drawing()
     items = "".join(f'<li data-template="{k}">{sentence}</li>' for k, sentence in enumerate(reading(kind, values)))
     return (f'<div class="lee-figure">{drawing.render(values, uid=uid)}</div>'
-            f'<ul class="lee-reading">{items}</ul>')
+            f'<ul class="lee-reading" aria-live="polite">{items}</ul>')
 
 
 _STYLE = """
 #UID { font-family: sans-serif; font-size: 14px; border: 1px solid #ddd; border-radius: 8px;
-       padding: 10px 12px; margin: 8px 0; max-width: 980px; background: #fff; color: #222; }
+       padding: 10px 12px; margin: 8px 0; max-width: 980px; background: #fff; color: #222;
+       color-scheme: light; }
+#UID :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 #UID .lee-title { font-weight: bold; margin-bottom: 4px; }
 #UID .lee-note { color: #555; font-size: 12.5px; margin-bottom: 6px; }
 #UID .lee-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
@@ -294,7 +301,7 @@ _STYLE = """
 #UID .lee-controls input[type=range] { width: 100%; margin: 0; }
 #UID .lee-controls output { font-variant-numeric: tabular-nums; text-align: right; }
 #UID .lee-presets { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px; }
-#UID .lee-presets button { font-size: 12px; padding: 2px 7px; border: 1px solid #aaa; border-radius: 4px;
+#UID .lee-presets button { font-size: 12px; padding: 2px 7px; border: 1px solid #767676; border-radius: 4px;
                            background: #f6f6f6; color: #222; cursor: pointer; }
 #UID .lee-figure { flex: 1 1 420px; min-width: 300px; }
 #UID .lee-reading { margin: 4px 0 0 0; padding-left: 20px; font-size: 13.5px; line-height: 1.5; }
@@ -344,10 +351,17 @@ _SCRIPT = """
 """
 
 
+def plain_label(label: str) -> str:
+    """A control's HTML label as plain text: ``"input x<sub>t</sub>"`` -> ``"input x_t"``."""
+    text = re.sub(r"<sub>([^<]*)</sub>", lambda m: "_" + (m.group(1) if len(m.group(1)) == 1 else f"({m.group(1)})"),
+                  label)
+    return html.unescape(re.sub("<[^>]+>", "", text))
+
+
 def _slider_html(control: Control, value: float) -> str:
     return (f'<label><span>{control.label}</span>'
             f'<input type="range" data-control="{control.name}" min="{control.low:g}" max="{control.high:g}" '
-            f'step="{control.step:g}" value="{value:g}" aria-label="{html.escape(re.sub("<[^>]+>", "", control.label))}">'
+            f'step="{control.step:g}" value="{value:g}" aria-label="{html.escape(plain_label(control.label))}">'
             f'<output data-control="{control.name}">{html.escape(format_number(value))}</output></label>')
 
 
@@ -395,7 +409,7 @@ class StaticExplorer:
 
 
 class LiveExplorer:
-    """The kernel-computed gate explorer (ipywidgets); needs a running kernel.
+    """The kernel-computed gate explorer (ipywidgets 7.7 or 8); needs a running kernel.
 
     ``sliders`` maps control names to ``FloatSlider`` widgets, ``box`` is the whole
     widget, ``values`` the current diagram values and ``timings_ms`` the duration of
@@ -404,16 +418,17 @@ class LiveExplorer:
 
     def __init__(self, kind: str = "lstm", *, weights: Mapping[str, object] | None = None,
                  settings: Mapping[str, float] | None = None):
-        import ipywidgets as widgets
+        from lstm_edu.widgets.live import require_ipywidgets
 
         self.spec = _spec(kind)
+        widgets = require_ipywidgets(f"{kind}_explorer(live=True)")
         self.weights = check_weights(kind, weights)
         start = check_settings(kind, settings)
         self.uid = _uid(kind, "live")
         self.timings_ms: list[float] = []
         self.sliders = {
             c.name: widgets.FloatSlider(value=c.clip(start[c.name]), min=c.low, max=c.high, step=c.step,
-                                        description=re.sub("<[^>]+>", "", c.label), continuous_update=True,
+                                        description=plain_label(c.label), continuous_update=True,
                                         readout_format=".2f", style={"description_width": "150px"},
                                         layout=widgets.Layout(width="360px"))
             for c in self.spec.controls
@@ -424,7 +439,8 @@ class LiveExplorer:
             button.on_click(lambda _, changes=changes: self.apply_preset(changes))
             buttons.append(button)
         self.panel = widgets.HTML()
-        note = widgets.HTML(f'<div style="color:#555;font-size:12.5px">{_note(self.spec, self.weights)}</div>')
+        note = widgets.HTML(f'<div style="color:#444;background:#fff;font-size:12.5px;padding:2px 6px">'
+                            f'{_note(self.spec, self.weights)}</div>')
         controls = widgets.VBox(list(self.sliders.values()) + [widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
         self.box = widgets.VBox([widgets.HTML(f"<b>{html.escape(self.spec.title)}</b> (live: computed in the kernel)"),
                                  note, widgets.HBox([controls, self.panel], layout=widgets.Layout(flex_flow="row wrap"))])
@@ -456,15 +472,16 @@ class LiveExplorer:
             return self.values
         start = time.perf_counter()
         self.values = explorer_values(self.spec.kind, self.settings, self.weights)
-        self.panel.value = (f'<div style="min-width:420px;max-width:640px;font-family:sans-serif">'
+        self.panel.value = (f'<div style="min-width:420px;max-width:640px;font-family:sans-serif;color:#222;background:#fff;'
+                            f'padding:4px 6px">'
                             f"{panel_html(self.spec.kind, self.values, self.uid)}</div>")
         self.timings_ms.append(1000 * (time.perf_counter() - start))
         return self.values
 
-    def _ipython_display_(self):
-        from IPython.display import display
+    def _ipython_display_(self, **kwargs):
+        from lstm_edu.widgets.live import display_widget
 
-        display(self.box)
+        display_widget(self.box, f"{self.spec.title} (live: computed in the kernel)", **kwargs)
 
 
 def lstm_explorer(*, live: bool = False, weights=None, settings=None):

@@ -9,6 +9,10 @@ and hidden state over time), and the cell diagram of :mod:`lstm_edu.diagrams`
 shows that unit's numbers at the current step.  Everything is switched in the
 browser, so the widget plays in the static HTML book as well as in Jupyter and
 Colab.  :func:`select_units` picks the units worth watching.
+
+Keyboard and screen readers: the Play button, the step slider and the unit menu
+are native controls with names and a visible focus ring; the step label is a
+polite live region (silent while playing) and the slider reads "t = 3 of 49".
 """
 
 from __future__ import annotations
@@ -209,7 +213,7 @@ def strip_chart_svg(recording: Recording, unit: int, *, input_names, marked=None
             parts.append(f'<line x1="{x0}" y1="{mid:.1f}" x2="{x0 + T * cell}" y2="{mid:.1f}" stroke="#bbb"/>')
             parts.append(f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6" '
                          'shape-rendering="auto"/>')
-            parts.append(f'<text x="{x0 + T * cell + 3}" y="{y + 9:.1f}" font-size="8.5" fill="#777">'
+            parts.append(f'<text x="{x0 + T * cell + 3}" y="{y + 9:.1f}" font-size="8.5" fill="#666">'
                          f"\u00b1{html.escape(format_number(scale))}</text>")
         else:
             scale = "gate" if how == "gate" else "signed"
@@ -232,11 +236,13 @@ _ids = itertools.count(1)
 
 _STYLE = """
 #UID { font-family: sans-serif; font-size: 14px; border: 1px solid #ddd; border-radius: 8px;
-       padding: 10px 12px; margin: 8px 0; max-width: 980px; background: #fff; color: #222; }
+       padding: 10px 12px; margin: 8px 0; max-width: 980px; background: #fff; color: #222;
+       color-scheme: light; }
+#UID :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 #UID .lee-title { font-weight: bold; margin-bottom: 4px; }
 #UID .lee-controls { display: flex; flex-wrap: wrap; gap: 10px; align-items: center; margin-bottom: 6px; }
 #UID .lee-controls input[type=range] { flex: 1 1 240px; }
-#UID button { font-size: 13px; padding: 2px 10px; border: 1px solid #aaa; border-radius: 4px;
+#UID button { font-size: 13px; padding: 2px 10px; border: 1px solid #767676; border-radius: 4px;
               background: #f6f6f6; color: #222; cursor: pointer; min-width: 64px; }
 #UID .lee-body { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
 #UID .lee-body > div { flex: 1 1 420px; min-width: 300px; }
@@ -251,7 +257,7 @@ _SCRIPT = """
   var data = JSON.parse(root.querySelector("script.lee-data").textContent);
   var slider = root.querySelector("input.lee-step"), select = root.querySelector("select.lee-unit");
   var play = root.querySelector("button.lee-play"), label = root.querySelector(".lee-t");
-  var timer = null;
+  var timer = null, PLAY = play.innerHTML, PAUSE = '<span aria-hidden="true">\\u275a\\u275a</span> Pause';
   function unitIndex() { return select ? +select.value : 0; }
   function show() {
     var t = +slider.value, u = unitIndex(), values = {};
@@ -263,13 +269,17 @@ _SCRIPT = """
       cursor.setAttribute("x", (+cursor.getAttribute("data-x0") + t * +cursor.getAttribute("data-cell")).toFixed(2));
     });
     label.textContent = "t = " + t + " of " + (data.steps - 1) + (data.marked && data.marked[t] ? "  (marked step)" : "");
+    slider.setAttribute("aria-valuetext", label.textContent);
     root.lstmEduValues = values;
   }
-  function stop() { if (timer !== null) { clearInterval(timer); timer = null; } play.textContent = "\\u25b6 Play"; }
+  function stop() {
+    if (timer !== null) { clearInterval(timer); timer = null; }
+    play.innerHTML = PLAY; label.setAttribute("aria-live", "polite");
+  }
   play.addEventListener("click", function () {
     if (timer !== null) { stop(); return; }
     if (+slider.value >= data.steps - 1) slider.value = 0;
-    play.textContent = "\\u275a\\u275a Pause";
+    play.innerHTML = PAUSE; label.setAttribute("aria-live", "off");  // no announcement per step while playing
     show();
     timer = setInterval(function () {
       slider.value = Math.min(+slider.value + 1, data.steps - 1); show();
@@ -335,10 +345,11 @@ class SequenceStepper:
             f'<div class="lstm-edu-stepper" id="{uid}" data-kind="{rec.kind}">'
             f'<style>{_STYLE.replace("UID", uid)}</style>'
             f'<div class="lee-title">{html.escape(title)}</div>'
-            f'<div class="lee-controls"><button type="button" class="lee-play">\u25b6 Play</button>'
+            f'<div class="lee-controls"><button type="button" class="lee-play">'
+            f'<span aria-hidden="true">\u25b6</span> Play</button>'
             f'<input type="range" class="lee-step" min="0" max="{rec.steps - 1}" step="1" value="{self.start}" '
-            f'aria-label="time step">'
-            f'<span class="lee-t">t = {self.start} of {rec.steps - 1}</span>{select}</div>'
+            f'aria-label="time step" aria-valuetext="t = {self.start} of {rec.steps - 1}">'
+            f'<span class="lee-t" aria-live="polite">t = {self.start} of {rec.steps - 1}</span>{select}</div>'
             f'<div class="lee-body"><div>{charts}<div class="lee-caption">{caption}</div></div>'
             f'<div class="lee-diagram">{drawing.render(first, uid=uid)}</div></div>'
             f'<script type="application/json" class="lee-data">{_json(self.data)}</script>'

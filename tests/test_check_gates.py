@@ -23,12 +23,12 @@ def cifg(x, h_prev, c_prev, params, forget="coupled"):
 
 
 def test_cifg_checker_passes_a_correct_step(capsys):
-    assert cifg_lstm_step(cifg) is True
+    assert cifg_lstm_step(cifg)
     assert "correct on all 3 test cases" in capsys.readouterr().out
 
 
 def test_cifg_checker_names_the_vanilla_forget_gate(capsys):
-    assert cifg_lstm_step(lambda *args: cifg(*args, forget="vanilla")) is False
+    assert not cifg_lstm_step(lambda *args: cifg(*args, forget="vanilla"))
     assert "ordinary forget gate was used" in capsys.readouterr().out
 
 
@@ -36,7 +36,7 @@ def test_cifg_checker_reports_an_unfinished_stub(capsys):
     def stub(x, h_prev, c_prev, params):
         raise NotImplementedError
 
-    assert cifg_lstm_step(stub) is False
+    assert not cifg_lstm_step(stub)
     assert "not implemented yet" in capsys.readouterr().out
 
 
@@ -51,14 +51,14 @@ def correct_forget_bias(lstm, value):
 
 
 def test_forget_bias_checker_passes_the_correct_answer(capsys):
-    assert set_forget_bias(correct_forget_bias) is True
+    assert set_forget_bias(correct_forget_bias)
     assert "Well done" in capsys.readouterr().out
 
 
 def test_forget_bias_checker_accepts_the_package_helper():
     from lstm_edu.nets.models import set_forget_gate_bias
 
-    assert set_forget_bias(set_forget_gate_bias) is True
+    assert set_forget_bias(set_forget_gate_bias)
 
 
 def test_forget_bias_checker_explains_the_second_bias(capsys):
@@ -69,7 +69,7 @@ def test_forget_bias_checker_explains_the_second_bias(capsys):
                 if name.startswith("bias_ih"):
                     p[H:2 * H] = value
 
-    assert set_forget_bias(ih_only) is False
+    assert not set_forget_bias(ih_only)
     assert "bias_hh was left as it was" in capsys.readouterr().out
 
 
@@ -81,7 +81,7 @@ def test_forget_bias_checker_finds_the_first_layer_only(capsys):
                 if name.endswith(("_l0", "_l0_reverse")):
                     p[H:2 * H] = value if name.startswith("bias_ih") else 0.0 if name.startswith("bias_hh") else p[H:2 * H]
 
-    assert set_forget_bias(first_layer) is False
+    assert not set_forget_bias(first_layer)
     out = capsys.readouterr().out
     assert "passed 3 of 4" in out and "only the first layer" in out
 
@@ -94,7 +94,7 @@ def test_forget_bias_checker_finds_the_reverse_direction_left_out(capsys):
                 getattr(lstm, f"bias_ih_l{k}")[H:2 * H] = value
                 getattr(lstm, f"bias_hh_l{k}")[H:2 * H] = 0
 
-    assert set_forget_bias(forward_only) is False
+    assert not set_forget_bias(forward_only)
     assert "the reverse direction was left out" in capsys.readouterr().out
 
 
@@ -104,7 +104,7 @@ def test_forget_bias_checker_notices_changed_weights(capsys):
         with torch.no_grad():
             lstm.weight_hh_l0.zero_()
 
-    assert set_forget_bias(also_zeroes_weights) is False
+    assert not set_forget_bias(also_zeroes_weights)
     assert "weight_hh_l0" in capsys.readouterr().out
 
 
@@ -112,7 +112,7 @@ def test_forget_bias_checker_survives_in_place_errors(capsys):
     def no_grad_missing(lstm, value):
         lstm.bias_ih_l0[lstm.hidden_size:2 * lstm.hidden_size] = value
 
-    assert set_forget_bias(no_grad_missing) is False
+    assert not set_forget_bias(no_grad_missing)
     assert "raised RuntimeError" in capsys.readouterr().out
 
 
@@ -125,7 +125,7 @@ def flip(params):
 
 
 def test_flip_checker_passes_and_the_flip_is_right(capsys):
-    assert flip_update_convention(flip) is True
+    assert flip_update_convention(flip)
     capsys.readouterr()
     # the flipped parameters in the other convention compute torch's GRU
     rng = np.random.default_rng(0)
@@ -154,7 +154,7 @@ def test_flip_checker_names_forgotten_biases(capsys):
         new["weight_hh"][H:2 * H] *= -1
         return new
 
-    assert flip_update_convention(weights_only) is False
+    assert not flip_update_convention(weights_only)
     assert "biases were not negated" in capsys.readouterr().out
 
 
@@ -165,11 +165,11 @@ def test_flip_checker_notices_in_place_changes(capsys):
             v[H:2 * H] *= -1
         return params
 
-    assert flip_update_convention(in_place) is False
+    assert not flip_update_convention(in_place)
     assert "in place" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("checker", [cifg_lstm_step, set_forget_bias, flip_update_convention])
 def test_checkers_refuse_non_functions(checker, capsys):
-    assert checker(42) is False
+    assert not checker(42)
     assert "expected a function" in capsys.readouterr().out

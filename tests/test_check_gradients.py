@@ -14,7 +14,7 @@ from lstm_edu.tasks import copy_baseline as tasks_copy_baseline
 
 CATALOGUED = [
     pytest.param(name, exercise, mistake, id=mistake.key)
-    for name, exercises in gradients.EXERCISES.items()
+    for name, exercises in gradients._EXERCISES.items()
     for exercise in exercises
     for mistake in exercise.catalogue
 ]
@@ -26,32 +26,32 @@ def diagnoses(text: str) -> list[str]:
 
 @pytest.mark.parametrize(("name", "exercise", "mistake"), CATALOGUED)
 def test_every_catalogued_mistake_is_rejected_and_named(name, exercise, mistake, capsys):
-    assert getattr(gradients, name)(functools.partial(exercise.variant, **mistake.flags)) is False
+    assert not getattr(gradients, name)(functools.partial(exercise.variant, **mistake.flags))
     assert diagnoses(capsys.readouterr().out) == [mistake.title]
 
 
-@pytest.mark.parametrize("name", list(gradients.EXERCISES))
+@pytest.mark.parametrize("name", list(gradients._EXERCISES))
 def test_reference_passes_and_stub_is_reported_kindly(name, capsys):
-    exercise = gradients.EXERCISES[name][0]
-    assert getattr(gradients, name)(exercise.reference) is True
+    exercise = gradients._EXERCISES[name][0]
+    assert getattr(gradients, name)(exercise.reference)
     assert "correct on all" in capsys.readouterr().out
 
     def stub(*args):
         raise NotImplementedError
 
-    assert getattr(gradients, name)(stub) is False
+    assert not getattr(gradients, name)(stub)
     assert "not implemented yet" in capsys.readouterr().out
-    assert getattr(gradients, name)(42) is False
+    assert not getattr(gradients, name)(42)
 
 
 # ------------------------------------------- the references against independent code
 
 
 def test_cross_entropy_reference_is_torchs():
-    for case in gradients.CROSS_ENTROPY.cases():
+    for case in gradients._CROSS_ENTROPY.cases():
         logits, targets = case.args
         expected = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(targets)).item()
-        assert gradients.cross_entropy_variant(logits, targets) == pytest.approx(expected, rel=1e-12)
+        assert gradients._cross_entropy_variant(logits, targets) == pytest.approx(expected, rel=1e-12)
 
 
 def test_unstable_cross_entropy_gets_the_log_sum_exp_hint(capsys):
@@ -60,17 +60,17 @@ def test_unstable_cross_entropy_gets_the_log_sum_exp_hint(capsys):
         return -np.mean(np.log(p[np.arange(len(targets)), targets]))
 
     with np.errstate(all="ignore"):
-        assert gradients.cross_entropy(naive) is False
+        assert not gradients.cross_entropy(naive)
     out = capsys.readouterr().out
     assert "passed 2 of 3" in out and "log-sum-exp" in out
 
 
 def test_embedding_backward_reference_is_autograd():
-    for case in gradients.EMBEDDING_BACKWARD.cases():
+    for case in gradients._EMBEDDING_BACKWARD.cases():
         ids, d_vectors, vocab = case.args
         table = torch.zeros(vocab, d_vectors.shape[1], dtype=torch.float64, requires_grad=True)
         torch.nn.functional.embedding(torch.tensor(ids), table).backward(torch.tensor(d_vectors))
-        np.testing.assert_allclose(gradients.embedding_backward_variant(ids, d_vectors, vocab), table.grad.numpy())
+        np.testing.assert_allclose(gradients._embedding_backward_variant(ids, d_vectors, vocab), table.grad.numpy())
 
 
 def test_rnn_jacobian_reference_is_autograd():
@@ -83,14 +83,14 @@ def test_rnn_jacobian_reference_is_autograd():
         return torch.tanh(torch.tensor(x_part) + h @ torch.tensor(W).T)
 
     expected = torch.autograd.functional.jacobian(step, h_prev).numpy()
-    np.testing.assert_allclose(gradients.rnn_jacobian_variant(step(h_prev).numpy(), W), expected, atol=1e-12)
+    np.testing.assert_allclose(gradients._rnn_jacobian_variant(step(h_prev).numpy(), W), expected, atol=1e-12)
 
 
 def test_gradient_bound_and_copy_baseline_references_agree_with_the_package():
-    for case in gradients.GRADIENT_BOUND.cases():
+    for case in gradients._GRADIENT_BOUND.cases():
         W, activation = case.args
-        assert gradients.gradient_bound_variant(W, activation) == pytest.approx(vanishing_bound(W, activation))
-    for case in gradients.COPY_BASELINE.cases():
+        assert gradients._gradient_bound_variant(W, activation) == pytest.approx(vanishing_bound(W, activation))
+    for case in gradients._COPY_BASELINE.cases():
         T, K, L = case.args
-        assert gradients.copy_baseline_variant(T, K, L) == pytest.approx(
+        assert gradients._copy_baseline_variant(T, K, L) == pytest.approx(
             tasks_copy_baseline(T, n_symbols=K, copy_length=L))

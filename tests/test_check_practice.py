@@ -62,23 +62,23 @@ SOLUTIONS = {
 
 @pytest.mark.parametrize("name", list(SOLUTIONS))
 def test_correct_solutions_pass(name, capsys):
-    assert getattr(practice, name)(SOLUTIONS[name]) is True
+    assert getattr(practice, name)(SOLUTIONS[name])
     assert "correct on all" in capsys.readouterr().out
 
 
-def learner_variant(exercise, mistake):
+def _learner_variant(exercise, mistake):
     """A learner function that makes exactly ``mistake``."""
     return functools.partial(exercise.variant, **mistake.flags)
 
 
-CATALOGUE = [(exercise, mistake) for (exercises,) in [(e,) for e in practice.EXERCISES.values()]
+CATALOGUE = [(exercise, mistake) for (exercises,) in [(e,) for e in practice._EXERCISES.values()]
              for exercise in exercises for mistake in exercise.catalogue]
 
 
 @pytest.mark.parametrize("exercise, mistake", CATALOGUE, ids=[m.key for _, m in CATALOGUE])
 def test_each_mistake_is_diagnosed(exercise, mistake, capsys):
     checker = getattr(practice, exercise.name)
-    assert checker(learner_variant(exercise, mistake)) is False
+    assert not checker(_learner_variant(exercise, mistake))
     output = capsys.readouterr().out
     assert f"Diagnosis: {mistake.title}" in output, output
 
@@ -88,30 +88,30 @@ def test_unfinished_stub_reports_not_implemented(name, capsys):
     def stub(*args):
         raise NotImplementedError
 
-    assert getattr(practice, name)(stub) is False
+    assert not getattr(practice, name)(stub)
     assert "not implemented yet" in capsys.readouterr().out
 
 
 def test_crashing_and_wrong_type_answers_are_explained(capsys):
-    assert practice.last_valid_output(lambda outputs, lengths: outputs[lengths]) is False
+    assert not practice.last_valid_output(lambda outputs, lengths: outputs[lengths])
     assert "shape" in capsys.readouterr().out
-    assert practice.last_valid_output(lambda outputs, lengths: outputs[lengths - 1, torch.arange(3)]) is False
+    assert not practice.last_valid_output(lambda outputs, lengths: outputs[lengths - 1, torch.arange(3)])
     assert "raised IndexError" in capsys.readouterr().out
-    assert practice.exact_match(lambda predicted, target: None) is False
+    assert not practice.exact_match(lambda predicted, target: None)
     assert "None" in capsys.readouterr().out
-    assert practice.decoder_inputs("not a function") is False
+    assert not practice.decoder_inputs("not a function")
     assert "expected a function" in capsys.readouterr().out
 
 
 def test_numpy_answers_are_accepted(capsys):
-    assert practice.last_valid_output(lambda o, l: last_valid_output(o, l).numpy()) is True
+    assert practice.last_valid_output(lambda o, l: last_valid_output(o, l).numpy())
 
 
 @pytest.mark.parametrize("case", practice.parameter_count_cases(), ids=lambda case: case.label)
 def test_the_parameter_count_reference_matches_torch(case):
     input_size, hidden_size, num_layers, bidirectional = case.args
     lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional)
-    assert practice.parameter_count_variant(*case.args) == sum(p.numel() for p in lstm.parameters())
+    assert practice._parameter_count_variant(*case.args) == sum(p.numel() for p in lstm.parameters())
 
 
 def test_a_count_read_off_a_real_layer_passes(capsys):
@@ -119,7 +119,7 @@ def test_a_count_read_off_a_real_layer_passes(capsys):
         lstm = torch.nn.LSTM(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional)
         return sum(p.numel() for p in lstm.parameters())
 
-    assert practice.lstm_parameter_count(by_construction) is True
+    assert practice.lstm_parameter_count(by_construction)
 
 
 def test_toy_decoder_step_depends_on_token_and_state():

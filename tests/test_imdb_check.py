@@ -16,17 +16,17 @@ CHECKERS = {"pad_and_truncate": check_imdb.pad_and_truncate, "masked_mean": chec
 
 @pytest.mark.parametrize("name", sorted(CHECKERS))
 def test_the_reference_passes(name, capsys):
-    exercise = check_imdb.EXERCISES[name]
-    assert CHECKERS[name](exercise.reference) is True
+    exercise = check_imdb._EXERCISES[name]
+    assert CHECKERS[name](exercise.reference)
     assert "correct" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("name, mistake", [(name, m) for name, e in check_imdb.EXERCISES.items()
+@pytest.mark.parametrize("name, mistake", [(name, m) for name, e in check_imdb._EXERCISES.items()
                                            for m in e.catalogue])
 def test_every_catalogued_mistake_fails_and_is_named(name, mistake, capsys):
-    exercise = check_imdb.EXERCISES[name]
+    exercise = check_imdb._EXERCISES[name]
     wrong = functools.partial(exercise.variant, **mistake.flags)
-    assert CHECKERS[name](wrong) is False
+    assert not CHECKERS[name](wrong)
     assert mistake.title in capsys.readouterr().out
     cases = exercise.cases()
     assert diagnose(exercise, cases, [attempt(exercise, wrong, case) for case in cases]) == [mistake]
@@ -40,7 +40,7 @@ def test_every_catalogued_mistake_fails_and_is_named(name, mistake, capsys):
     lambda *args: torch.zeros(1),
 ])
 def test_checkers_never_raise(name, learner, capsys):
-    assert CHECKERS[name](learner) is False
+    assert not CHECKERS[name](learner)
     assert capsys.readouterr().out
 
 
@@ -48,7 +48,7 @@ def test_a_stub_is_reported_as_not_implemented(capsys):
     def stub(outputs, lengths):
         raise NotImplementedError
 
-    assert check_imdb.masked_mean(stub) is False
+    assert not check_imdb.masked_mean(stub)
     assert "not implemented yet" in capsys.readouterr().out
 
 
@@ -57,4 +57,4 @@ def test_numpy_answers_are_accepted(capsys):
         mask = (torch.arange(outputs.shape[1])[None] < lengths[:, None]).numpy()
         return (outputs.numpy() * mask[..., None]).sum(1) / lengths.numpy()[:, None]
 
-    assert check_imdb.masked_mean(numpy_mean) is True
+    assert check_imdb.masked_mean(numpy_mean)

@@ -7,8 +7,16 @@ Usage in a chapter's check cell::
 
 Every checker takes the learner's function, runs it on several test cases
 (deterministic and random inputs; B = 1 among them; D != H and B != H so a
-missing transpose shows), prints kind, specific feedback and returns ``True``
-when the function is correct, ``False`` otherwise.  A checker never raises
+missing transpose shows), prints kind, specific feedback and returns a
+:class:`CheckResult`, true when the function is correct.  The result shows
+nothing in a notebook (the feedback was printed already), so a check cell does
+not echo a value; graders use ``bool(result)`` or ``result.passed``.
+
+Feedback comes as a ladder: by default the checker says what is wrong and where
+(the common mistake it recognises, the failing case, the shapes); called again
+with ``hint=1`` it adds a hint for that mistake and the chapter's equations,
+written as mathematics.  It never prints the solution's code, and the
+reference answers are not part of this public API.  A checker never raises
 because of the learner's code: exceptions (``NotImplementedError`` from an
 unfinished stub is reported as "not implemented yet"), ``None`` or a wrong
 type, wrong shapes, NaN and in-place changes of the inputs are all explained.
@@ -63,14 +71,13 @@ the chapters' code): ``gradients`` (chapters 1-2: ``cross_entropy``,
 
 from __future__ import annotations
 
-from lstm_edu.check._core import Exercise, Mistake
+from dataclasses import dataclass
+
+from lstm_edu.check._core import CheckResult, Mistake
+from lstm_edu.check._registry import TOPIC_MODULES
+from lstm_edu.check._registry import exercises as _exercises
+from lstm_edu.check._registry import topic as _topic
 from lstm_edu.check.cells import (
-    GRU_STEP,
-    GRU_STEP_BACKWARD,
-    LSTM_STEP,
-    LSTM_STEP_BACKWARD,
-    RNN_STEP,
-    RNN_STEP_BACKWARD,
     gru_step,
     gru_step_backward,
     lstm_step,
@@ -79,38 +86,12 @@ from lstm_edu.check.cells import (
     rnn_step_backward,
 )
 from lstm_edu.check.helpers import (
-    CLIP_GRAD_NORM,
-    COUNT_PARAMETERS,
     array_close,
     clip_grad_norm,
     count_parameters,
     sigmoid_derivative,
-    slope_exercise,
     tanh_derivative,
 )
-
-#: Every checker that diagnoses mistakes, with the exercise(s) behind it.
-EXERCISES: dict[str, tuple[Exercise, ...]] = {
-    "rnn_step": (RNN_STEP,),
-    "lstm_step": (LSTM_STEP,),
-    "gru_step": (GRU_STEP,),
-    "rnn_step_backward": (RNN_STEP_BACKWARD,),
-    "lstm_step_backward": (LSTM_STEP_BACKWARD,),
-    "gru_step_backward": (GRU_STEP_BACKWARD,),
-    "sigmoid_derivative": (slope_exercise("sigmoid", "input"), slope_exercise("sigmoid", "output")),
-    "tanh_derivative": (slope_exercise("tanh", "input"), slope_exercise("tanh", "output")),
-    "clip_grad_norm": (CLIP_GRAD_NORM,),
-    "count_parameters": (COUNT_PARAMETERS,),
-}
-
-#: Topic modules of chapter-specific checkers; each has an ``EXERCISES`` dict like the one above.
-TOPIC_MODULES = ("gradients", "gates", "practice", "imdb")
-
-
-def _topic(name: str):
-    import importlib
-
-    return importlib.import_module(f"lstm_edu.check.{name}")
 
 
 def __getattr__(name: str):
@@ -119,18 +100,32 @@ def __getattr__(name: str):
         return _topic(name)
     for topic in TOPIC_MODULES:
         module = _topic(topic)
-        if name in getattr(module, "EXERCISES", {}):
+        if name in getattr(module, "_EXERCISES", {}):
             return getattr(module, name)
     raise AttributeError(f"lstm_edu.check has no checker {name!r}")
 
 
-def all_exercises() -> dict[str, tuple[Exercise, ...]]:
-    """Every checker in the package (cells, helpers and the topic modules) with its exercises."""
-    exercises = dict(EXERCISES)
-    for topic in TOPIC_MODULES:
-        for name, value in _topic(topic).EXERCISES.items():
-            exercises[name] = value if isinstance(value, tuple) else (value,)
-    return exercises
+@dataclass(frozen=True)
+class ExerciseCard:
+    """What the public API says about one exercise: no reference answer."""
+
+    name: str
+    signature: str
+    options: dict
+    mistakes: tuple[Mistake, ...]
+
+
+def all_exercises() -> dict[str, tuple[ExerciseCard, ...]]:
+    """Every checker in the package with a description of its exercise(s) (signature, options, mistakes)."""
+    return {
+        name: tuple(ExerciseCard(e.name, e.signature, dict(e.options), e.catalogue) for e in found)
+        for name, found in _exercises().items()
+    }
+
+
+def checker_names() -> list[str]:
+    """The names of every checker, e.g. ``"lstm_step"`` for ``check.lstm_step``."""
+    return list(_exercises())
 
 
 #: Families with more members than this are summarised in one line of the guide.
@@ -140,8 +135,8 @@ SUMMARY_THRESHOLD = 3
 def catalogue() -> dict[str, tuple[Mistake, ...]]:
     """The mistakes each checker can name, keyed by checker name."""
     return {
-        name: tuple(mistake for exercise in exercises for mistake in exercise.catalogue)
-        for name, exercises in all_exercises().items()
+        name: tuple(mistake for exercise in found for mistake in exercise.catalogue)
+        for name, found in _exercises().items()
     }
 
 
@@ -180,6 +175,9 @@ __all__ = [
     "clip_grad_norm",
     "count_parameters",
     "array_close",
+    "CheckResult",
+    "all_exercises",
+    "checker_names",
     "catalogue",
     "catalogue_markdown",
 ]

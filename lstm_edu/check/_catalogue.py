@@ -171,7 +171,7 @@ def slope_mistake(exercise: str, flag: str, where: str, mode: str, output: str) 
 # ------------------------------------------------------------------ forward
 
 
-RNN_STEP = (
+_RNN_STEP = (
     Mistake(
         key="rnn_step.missing_tanh",
         family="activation missing",
@@ -220,22 +220,22 @@ RNN_STEP = (
 )
 
 
-LSTM_STEP = (
+_LSTM_STEP = (
     *gate_order_mistakes("lstm_step", "ifgo", {"ifog": "the CS231n and fastbook order"}),
     Mistake(
         key="lstm_step.forget_inverted",
         family="forget gate inverted",
         title="forget gate used the wrong way round",
-        explanation="Your c_next matches (1 - f) * c_prev + i * g.",
-        hint="f close to 1 KEEPS the old cell content: c_next = f * c_prev + i * g.",
+        explanation="Your c_next keeps the fraction 1 - f of the old cell instead of the fraction f: the forget gate acts the wrong way round.",
+        hint="in the chapter's equation c_t = f_t (.) c_{t-1} + i_t (.) g_t, a forget gate close to 1 KEEPS the old cell content.",
         flags={"forget": "1-f"},
     ),
     Mistake(
         key="lstm_step.no_forget_gate",
         family="forget gate missing",
         title="forget gate left out",
-        explanation="Your c_next matches c_prev + i * g, the original 1997 cell without a forget gate.",
-        hint="scale the old cell by the forget gate: c_next = f * c_prev + i * g.",
+        explanation="Your c_next adds the new content to the whole old cell: that is the original 1997 cell, without a forget gate.",
+        hint="the old cell is multiplied element-wise by the forget gate before the new content is added.",
         flags={"forget": "none"},
     ),
     Mistake(
@@ -292,14 +292,14 @@ LSTM_STEP = (
         family="outputs in swapped order",
         title="h_next and c_next returned in swapped order",
         explanation="Your function returns (c_next, h_next).",
-        hint="return h_next, c_next (in that order).",
+        hint="the signature asks for the hidden state first and the cell state second.",
         flags={"swap_outputs": True},
     ),
     transposed_outputs_mistake("lstm_step", "h_next and c_next"),
 )
 
 
-GRU_STEP = (
+_GRU_STEP = (
     *gate_order_mistakes("gru_step", "rzn", {"zrn": "the order of Keras's packed kernel"}),
     Mistake(
         key="gru_step.reset_before_matmul",
@@ -320,7 +320,7 @@ GRU_STEP = (
             "Your h_next matches z * n + (1 - z) * h_prev, the convention of Chung et al. 2014 and "
             "Colah's blog. The book follows PyTorch, where z close to 1 keeps the old state."
         ),
-        hint="h_next = (1 - z) * n + z * h_prev.",
+        hint="in PyTorch's equation h_t = (1 - z_t) (.) n_t + z_t (.) h_{t-1}, z_t multiplies the OLD state.",
         flags={"update_swapped": True},
     ),
     Mistake(
@@ -355,7 +355,7 @@ GRU_STEP = (
 # ----------------------------------------------------------------- backward
 
 
-RNN_STEP_BACKWARD = (
+_RNN_STEP_BACKWARD = (
     slope_mistake("rnn_step_backward", "tanh_grad", "", "missing", "h_next"),
     slope_mistake("rnn_step_backward", "tanh_grad", "", "flipped", "h_next"),
     slope_mistake("rnn_step_backward", "tanh_grad", "", "preactivation", "h_next"),
@@ -372,7 +372,7 @@ RNN_STEP_BACKWARD = (
 )
 
 
-LSTM_STEP_BACKWARD = (
+_LSTM_STEP_BACKWARD = (
     slope_mistake("lstm_step_backward", "cell_tanh_grad", "on the cell (in h_next)", "missing", "tanh(c_next)"),
     slope_mistake("lstm_step_backward", "candidate_tanh_grad", "on the candidate g", "missing", "g"),
     slope_mistake("lstm_step_backward", "sigmoid_grad", "on the gates i, f, o", "missing", "s"),
@@ -425,15 +425,15 @@ LSTM_STEP_BACKWARD = (
 )
 
 
-GRU_STEP_BACKWARD = (
+_GRU_STEP_BACKWARD = (
     slope_mistake("gru_step_backward", "candidate_tanh_grad", "on the candidate n", "missing", "n"),
     slope_mistake("gru_step_backward", "sigmoid_grad", "on the gates r, z", "missing", "s"),
     Mistake(
         key="gru_step_backward.update_grad_sign",
         family="wrong sign",
         title="wrong sign of the update-gate gradient",
-        explanation="Your dz is dh_next * (n - h_prev); with h_next = (1 - z) * n + z * h_prev it is dh_next * (h_prev - n).",
-        hint="differentiate h_next = (1 - z) * n + z * h_prev with respect to z: h_prev - n.",
+        explanation="Your gradient of the update gate has the wrong sign: it matches the derivative of a GRU whose update goes the other way.",
+        hint="differentiate h_t = (1 - z_t) (.) n_t + z_t (.) h_{t-1} with respect to z_t, and check the sign.",
         flags={"update_grad_sign_flipped": True},
     ),
     Mistake(
@@ -441,15 +441,15 @@ GRU_STEP_BACKWARD = (
         family="update gate direction swapped",
         title="gradient of the swapped update h_next = z * n + (1 - z) * h_prev",
         explanation="Your gradients belong to a GRU that takes the candidate when z is close to 1.",
-        hint="in PyTorch's GRU z close to 1 keeps the old state: h_next = (1 - z) * n + z * h_prev.",
+        hint="in PyTorch's GRU z close to 1 keeps the old state: h_t = (1 - z_t) (.) n_t + z_t (.) h_{t-1}.",
         flags={"update_swapped": True},
     ),
     Mistake(
         key="gru_step_backward.skip_direct_path",
         family="missing direct path",
         title="no gradient through z * h_prev (direct path missing)",
-        explanation="Your dh_prev only flows back through the weights; the direct term dh_next * z is missing.",
-        hint="h_prev appears directly in h_next = (1 - z) * n + z * h_prev, so add dh_next * z to dh_prev.",
+        explanation="Your dh_prev only flows back through the weights; the direct path, where h_prev enters h_next without any weight, is missing.",
+        hint="h_{t-1} appears directly in h_t = (1 - z_t) (.) n_t + z_t (.) h_{t-1}: that term also contributes to dh_prev.",
         flags={"skip_direct_path": True},
     ),
     Mistake(

@@ -12,7 +12,14 @@ list of :class:`Case` inputs).  :func:`run_exercise` then
 3. compares it with the reference (:func:`compare`),
 4. if something is wrong, looks for the catalogued mistakes whose variant
    reproduces the learner's outputs on every case (:func:`diagnose`),
-5. prints a report (:func:`report`) and returns True or False.
+5. prints a report and returns a :class:`CheckResult` (true when the function is
+   correct).
+
+The report teaches without solving: it names the mistake, the failing case and
+the shapes; with ``hint=1`` it adds a hint for the mistake and the chapter's
+equations, written as mathematics, never as the solution's code.  The result
+object shows nothing in a notebook (the report was printed already), so a check
+cell does not echo a value.
 
 Nothing the learner's function does can make :func:`run_exercise` raise.
 """
@@ -127,6 +134,46 @@ class Mismatch:
     name: str
     kind: str  # "missing", "shape", "nonfinite", "values"
     message: str
+
+
+class CheckResult:
+    """What a checker returns: true when the learner's function is correct.
+
+    ``passed`` (bool), ``name`` (the exercise) and ``text`` (the report that was
+    printed) are all it holds: no reference answer.  In a notebook it displays
+    nothing, since the report was printed already; in tests and graders use
+    ``bool(result)`` or ``result.passed``.
+    """
+
+    __slots__ = ("name", "passed", "text")
+
+    def __init__(self, name: str, passed: bool, text: str) -> None:
+        self.name, self.passed, self.text = name, bool(passed), text
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        return f"<check {self.name}: {'passed' if self.passed else 'not passed yet'}>"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the report was printed when the checker ran."""
+
+
+class Report:
+    """Collects the lines a checker prints, so the result can carry them too."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def say(self, text: str = "", indent: int = 0) -> None:
+        self.lines.extend(wrap(text, indent))
+
+    def raw(self, line: str) -> None:
+        self.lines.append(line)
+
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
 
 
 # ------------------------------------------------------------------ conversions
@@ -399,10 +446,15 @@ def diagnose(exercise: Exercise, cases: Sequence[Case], attempts: Sequence[Attem
 
 # ---------------------------------------------------------------------- report
 
+#: Hint levels: 0 (default) says what is wrong and where; 1 adds a hint for the
+#: mistake, the chapter's equations (as mathematics) and where to read more.
+HINT_LEVELS = (0, 1)
 
-def say(text: str = "", indent: int = 0) -> None:
-    """Print ``text`` wrapped to the report width, paragraph by paragraph."""
+
+def wrap(text: str = "", indent: int = 0) -> list[str]:
+    """``text`` wrapped to the report width, paragraph by paragraph, as lines."""
     prefix = " " * indent
+    lines = []
     for paragraph in text.split("\n"):
         lead = len(paragraph) - len(paragraph.lstrip())
         wrapped = textwrap.fill(
@@ -413,51 +465,90 @@ def say(text: str = "", indent: int = 0) -> None:
             break_long_words=False,
             break_on_hyphens=False,
         )
-        print(wrapped if paragraph.strip() else "")
+        lines.append(wrapped if paragraph.strip() else "")
+    return lines
 
 
-def report_success(exercise: Exercise, cases: Sequence[Case]) -> None:
-    say(f"{PASS_MARK} {exercise.name}: correct on all {len(cases)} test cases. Well done!")
+def say(text: str = "", indent: int = 0) -> None:
+    """Print ``text`` wrapped to the report width, paragraph by paragraph."""
+    for line in wrap(text, indent):
+        print(line)
+
+
+def _call_hint(exercise: Exercise, fn) -> str:
+    """How to ask for the next hint, e.g. ``check.lstm_step(lstm_step, hint=1)``."""
+    argument = getattr(fn, "__name__", exercise.name)
+    if not argument.isidentifier():
+        argument = exercise.name
+    options = "".join(f", {key}={value!r}" for key, value in exercise.options.items())
+    return f"check.{exercise.name}({argument}{options}, hint=1)"
+
+
+def report_success(out: Report, exercise: Exercise, cases: Sequence[Case]) -> None:
+    out.say(f"{PASS_MARK} {exercise.name}: correct on all {len(cases)} test cases. Well done!")
 
 
 def report_failure(
+    out: Report,
     exercise: Exercise,
     cases: Sequence[Case],
     attempts: Sequence[Attempt],
     expected: Sequence[Mapping[str, np.ndarray]],
     diagnosis: Sequence[Mistake],
+    hint: int,
+    fn,
 ) -> None:
-    """Explain what is wrong, kindly and specifically."""
+    """Explain what is wrong, kindly and specifically, without giving the solution away."""
     passed = sum(_passed(tried, want, exercise) for tried, want in zip(attempts, expected))
     if all(tried.kind == "not_implemented" for tried in attempts):
-        say(f"{FAIL_MARK} {exercise.name}: not implemented yet.")
-        say(attempts[0].problem, indent=2)
-        _report_pointer(exercise)
+        out.say(f"{FAIL_MARK} {exercise.name}: not implemented yet.")
+        out.say(attempts[0].problem, indent=2)
+        out.say(f"Expected: {exercise.signature}", indent=2)
+        _report_ladder(out, exercise, (), hint, fn)
         return
-    say(f"{FAIL_MARK} {exercise.name}: not right yet (passed {passed} of {len(cases)} test cases).")
+    out.say(f"{FAIL_MARK} {exercise.name}: not right yet (passed {passed} of {len(cases)} test cases).")
     if diagnosis:
-        _report_diagnosis(diagnosis)
+        _report_diagnosis(out, diagnosis)
         explained = True
     else:
-        explained = _report_problems(exercise, cases, attempts, expected)
-    _report_mutations(attempts, also=explained)
-    _report_pointer(exercise)
+        explained = _report_problems(out, exercise, cases, attempts, expected)
+    _report_mutations(out, attempts, also=explained)
+    out.say(f"Expected: {exercise.signature}", indent=2)
+    _report_ladder(out, exercise, diagnosis, hint, fn)
 
 
 def _passed(tried: Attempt, want: Mapping[str, np.ndarray], exercise: Exercise) -> bool:
     return tried.values is not None and not tried.mutated and outputs_agree(tried.values, want, exercise)
 
 
-def _report_diagnosis(diagnosis: Sequence[Mistake]) -> None:
+def _report_diagnosis(out: Report, diagnosis: Sequence[Mistake]) -> None:
     if len(diagnosis) > 1:
-        say("Your results match each of these common mistakes on every test case:", indent=2)
+        out.say("Your results match each of these common mistakes on every test case:", indent=2)
     for mistake in diagnosis:
-        print(f"  Diagnosis: {mistake.title}")  # never wrapped: the title is the mistake's name
-        say(mistake.explanation, indent=4)
-        say(f"How to fix it: {mistake.hint}", indent=4)
+        out.raw(f"  Diagnosis: {mistake.title}")  # never wrapped: the title is the mistake's name
+        out.say(mistake.explanation, indent=4)
 
 
-def _report_problems(exercise, cases, attempts, expected) -> bool:
+def _report_ladder(out: Report, exercise: Exercise, diagnosis: Sequence[Mistake], hint: int, fn) -> None:
+    """Level 0: how to ask for more.  Level 1: the mistake's hint, the equations, where to read."""
+    if hint < 1:
+        out.say(
+            f"Stuck? Run the check again with hint=1, e.g. {_call_hint(exercise, fn)}, for a hint and "
+            "the chapter's equations.",
+            indent=2,
+        )
+        return
+    for mistake in diagnosis:
+        out.say(f"Hint ({mistake.title}): {mistake.hint}", indent=2)
+    if exercise.equations:
+        out.say("The chapter's equations (write them in code yourself):", indent=2)
+        for line in exercise.equations.strip("\n").split("\n"):
+            out.raw("      " + line)
+    if exercise.see:
+        out.say(f"See {exercise.see}.", indent=2)
+
+
+def _report_problems(out: Report, exercise, cases, attempts, expected) -> bool:
     """Describe the first failing test cases (at most CASES_SHOWN); return whether any were."""
     shown, wrong_values, seen = 0, False, set()
     for case, tried, want in zip(cases, attempts, expected):
@@ -466,16 +557,16 @@ def _report_problems(exercise, cases, attempts, expected) -> bool:
         if not problems or shown == CASES_SHOWN or messages in seen:
             continue
         seen.add(messages)
-        say(f"On the test case {case.label}:", indent=2)
+        out.say(f"On the test case {case.label}:", indent=2)
         for problem in problems:
-            say(problem.message, indent=4)
+            out.say(problem.message, indent=4)
         wrong_values |= any(problem.kind == "values" for problem in problems)
         shown += 1
     if wrong_values:
-        say(
-            "The checker does not recognise this as one of the common mistakes it knows. Compare "
-            "your code with the equations below line by line, and print intermediate shapes and "
-            "values on a tiny input.",
+        out.say(
+            "The checker does not recognise this as one of the common mistakes it knows. Print "
+            "intermediate shapes and values on a tiny input and compare them with the chapter's "
+            "equations, one line at a time.",
             indent=2,
         )
     return shown > 0
@@ -488,45 +579,55 @@ def _case_problems(exercise, tried: Attempt, want) -> list[Mismatch]:
     return compare(tried.values, want, exercise.rtol, exercise.atol)[:4]
 
 
-def _report_mutations(attempts: Sequence[Attempt], also: bool) -> None:
+def _report_mutations(out: Report, attempts: Sequence[Attempt], also: bool) -> None:
     names = sorted({name for tried in attempts for name in tried.mutated})
     if names:
         listed = ", ".join(f"`{name}`" for name in names)
-        say(
+        out.say(
             f"{'Also: y' if also else 'Y'}our function changed its input {listed} in place (for example with `+=` or "
             "`*=`). In a real network that would corrupt the caller's arrays; build new arrays "
-            "instead (e.g. `c_next = f * c_prev + i * g`).",
+            "and return them instead.",
             indent=2,
         )
-
-
-def _report_pointer(exercise: Exercise) -> None:
-    say(f"Expected: {exercise.signature}", indent=2)
-    if exercise.equations:
-        say("What the function should compute:", indent=2)
-        for line in exercise.equations.strip("\n").split("\n"):
-            print("      " + line)
-    if exercise.see:
-        say(f"See {exercise.see}.", indent=2)
 
 
 # ------------------------------------------------------------------ the driver
 
 
-def run_exercise(exercise: Exercise, fn) -> bool:
-    """Check the learner's ``fn`` against ``exercise``; print feedback; return True if correct."""
+def _hint_level(hint) -> int:
+    try:
+        level = int(hint)
+    except (TypeError, ValueError):
+        level = 0
+    return min(max(level, 0), max(HINT_LEVELS))
+
+
+def finish(name: str, passed: bool, out: Report) -> CheckResult:
+    """Print the report and wrap it in the result object."""
+    text = out.text()
+    print(text, end="")
+    return CheckResult(name, passed, text)
+
+
+def run_exercise(exercise: Exercise, fn, hint: int = 0) -> CheckResult:
+    """Check the learner's ``fn`` against ``exercise``; print feedback; return a :class:`CheckResult`.
+
+    ``hint``: 0 (what is wrong and where) or 1 (also a hint and the chapter's equations).
+    """
+    out = Report()
+    hint = _hint_level(hint)
     if not callable(fn):
-        say(
+        out.say(
             f"{FAIL_MARK} {exercise.name}: expected a function, but got a {type(fn).__name__}. "
             f"Pass the function itself, without calling it: check.{exercise.name}({exercise.name})."
         )
-        return False
+        return finish(exercise.name, False, out)
     cases = exercise.cases()
     expected = [flatten(exercise.reference(*fresh_copy(case.args)), exercise.outputs) for case in cases]
     attempts = [attempt(exercise, fn, case) for case in cases]
     if all(_passed(tried, want, exercise) for tried, want in zip(attempts, expected)):
-        report_success(exercise, cases)
-        return True
+        report_success(out, exercise, cases)
+        return finish(exercise.name, True, out)
     diagnosis = diagnose(exercise, cases, attempts)
-    report_failure(exercise, cases, attempts, expected, diagnosis)
-    return False
+    report_failure(out, exercise, cases, attempts, expected, diagnosis, hint, fn)
+    return finish(exercise.name, False, out)

@@ -11,7 +11,7 @@ import numpy as np
 
 from lstm_edu.check import _catalogue as catalogue
 from lstm_edu.check import _variants as variants
-from lstm_edu.check._core import Case, Exercise, Output, run_exercise
+from lstm_edu.check._core import CheckResult, Case, Exercise, Output, run_exercise
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -80,32 +80,32 @@ def _scratch():
     return scratch
 
 
-def rnn_reference(x, h_prev, params):
+def _rnn_reference(x, h_prev, params):
     return _scratch().rnn_step_forward(x, h_prev, params)[0]
 
 
-def lstm_reference(x, h_prev, c_prev, params):
+def _lstm_reference(x, h_prev, c_prev, params):
     h_next, c_next, _ = _scratch().lstm_step_forward(x, h_prev, c_prev, params)
     return h_next, c_next
 
 
-def gru_reference(x, h_prev, params):
+def _gru_reference(x, h_prev, params):
     return _scratch().gru_step_forward(x, h_prev, params)[0]
 
 
-def rnn_backward_reference(dh_next, x, h_prev, params):
+def _rnn_backward_reference(dh_next, x, h_prev, params):
     scratch = _scratch()
     _, cache = scratch.rnn_step_forward(x, h_prev, params)
     return scratch.rnn_step_backward(dh_next, cache)
 
 
-def lstm_backward_reference(dh_next, dc_next, x, h_prev, c_prev, params):
+def _lstm_backward_reference(dh_next, dc_next, x, h_prev, c_prev, params):
     scratch = _scratch()
     _, _, cache = scratch.lstm_step_forward(x, h_prev, c_prev, params)
     return scratch.lstm_step_backward(dh_next, dc_next, cache)
 
 
-def gru_backward_reference(dh_next, x, h_prev, params):
+def _gru_backward_reference(dh_next, x, h_prev, params):
     scratch = _scratch()
     _, cache = scratch.gru_step_forward(x, h_prev, params)
     return scratch.gru_step_backward(dh_next, cache)
@@ -113,32 +113,34 @@ def gru_backward_reference(dh_next, x, h_prev, params):
 
 # ----------------------------------------------------------------- equations
 
-AFFINE = "a = x @ weight_ih.T + bias_ih + h_prev @ weight_hh.T + bias_hh"
+# The equations as the chapters write them (mathematics, not code): hint level 1 shows them.
+AFFINE = "a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh"
 
 RNN_EQUATIONS = f"""
-{AFFINE}        # (B, H)
-h_next = tanh(a)
+{AFFINE}
+h_t = tanh(a_t)
+(PyTorch stores W_ih as an H x D matrix and each example as a ROW of x: mind the transposes.)
 """
 
 LSTM_EQUATIONS = f"""
-{AFFINE}        # (B, 4H)
-i, f, g, o = a[:, :H], a[:, H:2*H], a[:, 2*H:3*H], a[:, 3*H:]   # gate order i, f, g, o
-i, f, g, o = sigmoid(i), sigmoid(f), tanh(g), sigmoid(o)
-c_next = f * c_prev + i * g
-h_next = o * tanh(c_next)
+{AFFINE}        four blocks of H rows, in the order i, f, g, o
+i_t = sigma(a_i),   f_t = sigma(a_f),   g_t = tanh(a_g),   o_t = sigma(a_o)
+c_t = f_t (.) c_{{t-1}}  +  i_t (.) g_t          (.) = element-wise product
+h_t = o_t (.) tanh(c_t)
 """
 
 GRU_EQUATIONS = """
-r, z, n blocks (in this order) of  gi = x @ weight_ih.T + bias_ih  and  gh = h_prev @ weight_hh.T + bias_hh
-r = sigmoid(gi_r + gh_r)
-z = sigmoid(gi_z + gh_z)
-n = tanh(gi_n + r * gh_n)         # reset applied AFTER the matmul, b_hn inside
-h_next = (1 - z) * n + z * h_prev # z close to 1 keeps the old state
+r_t = sigma(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)
+z_t = sigma(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+n_t = tanh(W_in x_t + b_in + r_t (.) (W_hn h_{t-1} + b_hn))      reset applied after the product, b_hn inside
+h_t = (1 - z_t) (.) n_t  +  z_t (.) h_{t-1}                          z_t near 1 keeps the old state
+(the blocks of weight_ih, weight_hh and the biases are r, z, n, in this order; (.) = element-wise)
 """
 
 BACKWARD_NOTE = """
-dparams[name] has the shape of params[name]; bias gradients sum over the batch.
-Work backwards through the forward equations one line at a time.
+Backward: apply the chain rule to these equations from the last one to the first. A quantity
+used twice (c_t feeds h_t and the next step) receives the sum of both gradients. Each
+gradient has the shape of its parameter; a bias gradient adds up the batch's contributions.
 """
 
 SEE = {
@@ -165,71 +167,71 @@ def _exercise(name, signature, outputs, reference, variant, kind, arg_names, mis
     )
 
 
-RNN_STEP = _exercise(
+_RNN_STEP = _exercise(
     "rnn_step", "rnn_step(x, h_prev, params) -> h_next", (STATE,),
-    rnn_reference, variants.rnn_forward, "rnn", ("x", "h_prev", "params"),
-    catalogue.RNN_STEP, RNN_EQUATIONS,
+    _rnn_reference, variants.rnn_forward, "rnn", ("x", "h_prev", "params"),
+    catalogue._RNN_STEP, RNN_EQUATIONS,
 )
-LSTM_STEP = _exercise(
+_LSTM_STEP = _exercise(
     "lstm_step", "lstm_step(x, h_prev, c_prev, params) -> (h_next, c_next)", (STATE, Output("c_next")),
-    lstm_reference, variants.lstm_forward, "lstm", ("x", "h_prev", "c_prev", "params"),
-    catalogue.LSTM_STEP, LSTM_EQUATIONS,
+    _lstm_reference, variants.lstm_forward, "lstm", ("x", "h_prev", "c_prev", "params"),
+    catalogue._LSTM_STEP, LSTM_EQUATIONS,
 )
-GRU_STEP = _exercise(
+_GRU_STEP = _exercise(
     "gru_step", "gru_step(x, h_prev, params) -> h_next", (STATE,),
-    gru_reference, variants.gru_forward, "gru", ("x", "h_prev", "params"),
-    catalogue.GRU_STEP, GRU_EQUATIONS,
+    _gru_reference, variants.gru_forward, "gru", ("x", "h_prev", "params"),
+    catalogue._GRU_STEP, GRU_EQUATIONS,
 )
-RNN_STEP_BACKWARD = _exercise(
+_RNN_STEP_BACKWARD = _exercise(
     "rnn_step_backward", "rnn_step_backward(dh_next, x, h_prev, params) -> (dx, dh_prev, dparams)",
     (Output("dx"), Output("dh_prev"), GRADS),
-    rnn_backward_reference, variants.rnn_backward, "rnn", ("dh_next", "x", "h_prev", "params"),
-    catalogue.RNN_STEP_BACKWARD, RNN_EQUATIONS + BACKWARD_NOTE,
+    _rnn_backward_reference, variants.rnn_backward, "rnn", ("dh_next", "x", "h_prev", "params"),
+    catalogue._RNN_STEP_BACKWARD, RNN_EQUATIONS + BACKWARD_NOTE,
 )
-LSTM_STEP_BACKWARD = _exercise(
+_LSTM_STEP_BACKWARD = _exercise(
     "lstm_step_backward",
     "lstm_step_backward(dh_next, dc_next, x, h_prev, c_prev, params) -> (dx, dh_prev, dc_prev, dparams)",
     (Output("dx"), Output("dh_prev"), Output("dc_prev"), GRADS),
-    lstm_backward_reference, variants.lstm_backward, "lstm",
+    _lstm_backward_reference, variants.lstm_backward, "lstm",
     ("dh_next", "dc_next", "x", "h_prev", "c_prev", "params"),
-    catalogue.LSTM_STEP_BACKWARD, LSTM_EQUATIONS + BACKWARD_NOTE,
+    catalogue._LSTM_STEP_BACKWARD, LSTM_EQUATIONS + BACKWARD_NOTE,
 )
-GRU_STEP_BACKWARD = _exercise(
+_GRU_STEP_BACKWARD = _exercise(
     "gru_step_backward", "gru_step_backward(dh_next, x, h_prev, params) -> (dx, dh_prev, dparams)",
     (Output("dx"), Output("dh_prev"), GRADS),
-    gru_backward_reference, variants.gru_backward, "gru", ("dh_next", "x", "h_prev", "params"),
-    catalogue.GRU_STEP_BACKWARD, GRU_EQUATIONS + BACKWARD_NOTE,
+    _gru_backward_reference, variants.gru_backward, "gru", ("dh_next", "x", "h_prev", "params"),
+    catalogue._GRU_STEP_BACKWARD, GRU_EQUATIONS + BACKWARD_NOTE,
 )
 
 
 # ------------------------------------------------------------ the public API
 
 
-def rnn_step(fn) -> bool:
+def rnn_step(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(x, h_prev, params) -> h_next``, one step of ``torch.nn.RNNCell`` (tanh)."""
-    return run_exercise(RNN_STEP, fn)
+    return run_exercise(_RNN_STEP, fn, hint)
 
 
-def lstm_step(fn) -> bool:
+def lstm_step(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(x, h_prev, c_prev, params) -> (h_next, c_next)``, one step of ``torch.nn.LSTMCell``."""
-    return run_exercise(LSTM_STEP, fn)
+    return run_exercise(_LSTM_STEP, fn, hint)
 
 
-def gru_step(fn) -> bool:
+def gru_step(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(x, h_prev, params) -> h_next``, one step of ``torch.nn.GRUCell``."""
-    return run_exercise(GRU_STEP, fn)
+    return run_exercise(_GRU_STEP, fn, hint)
 
 
-def rnn_step_backward(fn) -> bool:
+def rnn_step_backward(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(dh_next, x, h_prev, params) -> (dx, dh_prev, dparams)`` for one RNN step."""
-    return run_exercise(RNN_STEP_BACKWARD, fn)
+    return run_exercise(_RNN_STEP_BACKWARD, fn, hint)
 
 
-def lstm_step_backward(fn) -> bool:
+def lstm_step_backward(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(dh_next, dc_next, x, h_prev, c_prev, params) -> (dx, dh_prev, dc_prev, dparams)``."""
-    return run_exercise(LSTM_STEP_BACKWARD, fn)
+    return run_exercise(_LSTM_STEP_BACKWARD, fn, hint)
 
 
-def gru_step_backward(fn) -> bool:
+def gru_step_backward(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(dh_next, x, h_prev, params) -> (dx, dh_prev, dparams)`` for one GRU step."""
-    return run_exercise(GRU_STEP_BACKWARD, fn)
+    return run_exercise(_GRU_STEP_BACKWARD, fn, hint)

@@ -24,13 +24,13 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_edu.check import _variants as variants
-from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
+from lstm_edu.check._core import CheckResult, Case, Exercise, Mistake, Output, run_exercise
 from lstm_edu.check.cells import LSTM_EQUATIONS, cell_cases, make_values
 
 # ------------------------------------------------------------------ CIFG step
 
 
-def cifg_variant(x, h_prev, c_prev, params, *, forget: str = "1-i", cell_activation: str = "tanh"):
+def _cifg_variant(x, h_prev, c_prev, params, *, forget: str = "1-i", cell_activation: str = "tanh"):
     """(h_next, c_next) of one CIFG step, or a mistaken version.
 
     ``forget``: ``"1-i"`` (correct), ``"f"`` (the ordinary forget gate), ``"i"`` (the input
@@ -44,18 +44,18 @@ def cifg_variant(x, h_prev, c_prev, params, *, forget: str = "1-i", cell_activat
     return variants.ACTIVATIONS[cell_activation](c_next) * o, c_next
 
 
-CIFG_STEP = Exercise(
+_CIFG_STEP = Exercise(
     name="cifg_lstm_step",
     signature="cifg_lstm_step(x, h_prev, c_prev, params) -> (h_next, c_next)",
     outputs=(Output("h_next"), Output("c_next")),
-    reference=lambda *args: cifg_variant(*args),
-    variant=cifg_variant,
+    reference=lambda *args: _cifg_variant(*args),
+    variant=_cifg_variant,
     cases=lambda: cell_cases("lstm", ("x", "h_prev", "c_prev", "params")),
     catalogue=(
         Mistake("cifg.forget_block", "ordinary forget gate", "the ordinary forget gate was used",
                 "Your c_next uses sigmoid of the forget block, as in the vanilla LSTM. In the coupled "
                 "variant the forget gate is not computed from its own weights at all.",
-                "replace f by 1 - i: c_next = (1 - i) * c_prev + i * g.", {"forget": "f"}),
+                "in the coupled cell the forget gate is 1 - i_t, computed from the input gate.", {"forget": "f"}),
         Mistake("cifg.f_equals_i", "f = i", "the forget gate was set to i instead of 1 - i",
                 "Your cell keeps i * c_prev. Coupling means the cell forgets exactly as much as it writes: "
                 "when i is near 1 (write), f = 1 - i is near 0 (make room).",
@@ -69,15 +69,15 @@ CIFG_STEP = Exercise(
                 "cell before the output gate.",
                 "h_next = o * tanh(c_next).", {"cell_activation": "identity"}),
     ),
-    equations=LSTM_EQUATIONS.replace("c_next = f * c_prev + i * g",
-                                     "c_next = (1 - i) * c_prev + i * g      # coupled: f = 1 - i"),
+    equations=LSTM_EQUATIONS.replace("c_t = f_t (.) c_{t-1}  +  i_t (.) g_t",
+                                     "c_t = (1 - i_t) (.) c_{t-1}  +  i_t (.) g_t      coupled: f_t = 1 - i_t"),
     see="Chapter 3 (LSTM), the gate ablations",
 )
 
 
-def cifg_lstm_step(fn) -> bool:
+def cifg_lstm_step(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(x, h_prev, c_prev, params) -> (h_next, c_next)`` for the coupled-gate LSTM."""
-    return run_exercise(CIFG_STEP, fn)
+    return run_exercise(_CIFG_STEP, fn, hint)
 
 
 # ---------------------------------------------------------------- forget bias
@@ -110,7 +110,7 @@ def _observed(lstm) -> dict[str, np.ndarray]:
     return {name: value.detach().numpy().copy() for name, value in seen.items()}
 
 
-def forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", layers: str = "all",
+def _forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", layers: str = "all",
                         directions: str = "both"):
     """Set the forget bias correctly (``mode="sum"``: ih = value, hh = 0) or in a mistaken way.
 
@@ -135,12 +135,12 @@ def forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", layer
     return _observed(lstm)
 
 
-FORGET_BIAS = Exercise(
+_FORGET_BIAS = Exercise(
     name="set_forget_bias",
     signature="set_forget_bias(lstm, value) -> None   (changes lstm in place)",
     outputs=(Output("parameters", "dict"),),
-    reference=lambda lstm, value: forget_bias_variant(lstm, value),
-    variant=forget_bias_variant,
+    reference=lambda lstm, value: _forget_bias_variant(lstm, value),
+    variant=_forget_bias_variant,
     cases=_lstm_cases,
     observe=lambda result, args: _observed(args[0]),
     mutable=("lstm",),
@@ -170,18 +170,18 @@ FORGET_BIAS = Exercise(
                 {"directions": "forward"}),
     ),
     equations="""
-H = lstm.hidden_size;   forget rows = H:2*H  (gate order i, f, g, o)
-with torch.no_grad():                       # parameters may not be changed in place otherwise
-    for every layer k and direction:  bias_ih_lk[H:2*H] = value;   bias_hh_lk[H:2*H] = 0
-every weight unchanged
+The gates see b_ih + b_hh. In PyTorch's order i, f, g, o the forget gate owns rows H to 2H
+of every bias vector. Goal: on those rows, b_ih + b_hh = value, in every layer and direction
+(one pair of biases each); every weight stays as it was. Parameters that require gradients
+can only be changed in place inside torch.no_grad().
 """,
     see="Chapter 3 (LSTM), the forget-gate bias experiment",
 )
 
 
-def set_forget_bias(fn) -> bool:
+def set_forget_bias(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(lstm, value)``, which must make the effective forget-gate bias equal ``value``."""
-    return run_exercise(FORGET_BIAS, fn)
+    return run_exercise(_FORGET_BIAS, fn, hint)
 
 
 # ---------------------------------------------------- GRU update convention
@@ -195,7 +195,7 @@ def _gru_param_cases() -> list[Case]:
     return cases
 
 
-def flip_variant(params, *, block: int = 1, arrays=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+def _flip_variant(params, *, block: int = 1, arrays=("weight_ih", "weight_hh", "bias_ih", "bias_hh"),
                  how: str = "negate"):
     """New GRU parameters with block ``block`` of ``arrays`` negated (``how="one_minus"``: 1 - value)."""
     H = params["weight_hh"].shape[1]
@@ -206,12 +206,12 @@ def flip_variant(params, *, block: int = 1, arrays=("weight_ih", "weight_hh", "b
     return new
 
 
-FLIP_UPDATE = Exercise(
+_FLIP_UPDATE = Exercise(
     name="flip_update_convention",
     signature="flip_update_convention(params) -> new_params",
     outputs=(Output("new_params", "dict"),),
-    reference=lambda params: flip_variant(params),
-    variant=flip_variant,
+    reference=lambda params: _flip_variant(params),
+    variant=_flip_variant,
     cases=_gru_param_cases,
     catalogue=(
         Mistake("flip.weights_only", "partial", "the biases were not negated",
@@ -231,25 +231,26 @@ FLIP_UPDATE = Exercise(
                 "use -w for the z rows.", {"how": "one_minus"}),
     ),
     equations="""
-1 - sigmoid(a) = sigmoid(-a), so z' = 1 - z is a sigmoid of the negated z pre-activation:
-new = copies of params;  for name in (weight_ih, weight_hh, bias_ih, bias_hh):  new[name][H:2*H] *= -1
+1 - sigma(a) = sigma(-a).
+The other convention's update gate z' = 1 - z is therefore a sigmoid of MINUS z's pre-activation
+a_z = W_iz x + b_iz + W_hz h + b_hz, whose parts are rows H to 2H of all four arrays.
+The caller's params must stay unchanged.
 """,
     see="Chapter 4 (GRU), the update-gate conventions",
 )
 
 
-def flip_update_convention(fn) -> bool:
+def flip_update_convention(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(params) -> new_params`` (see the module docstring)."""
-    return run_exercise(FLIP_UPDATE, fn)
+    return run_exercise(_FLIP_UPDATE, fn, hint)
 
 
-__all__ = ["cifg_lstm_step", "set_forget_bias", "flip_update_convention",
-           "CIFG_STEP", "FORGET_BIAS", "FLIP_UPDATE"]
+__all__ = ["cifg_lstm_step", "set_forget_bias", "flip_update_convention"]
 
 
-#: The checkers of this module with their exercises, like ``lstm_edu.check.EXERCISES``.
-EXERCISES: dict[str, tuple[Exercise, ...]] = {
-    "cifg_lstm_step": (CIFG_STEP,),
-    "set_forget_bias": (FORGET_BIAS,),
-    "flip_update_convention": (FLIP_UPDATE,),
+#: The checkers of this module with their exercises, like ``lstm_edu.check._EXERCISES``.
+_EXERCISES: dict[str, tuple[Exercise, ...]] = {
+    "cifg_lstm_step": (_CIFG_STEP,),
+    "set_forget_bias": (_FORGET_BIAS,),
+    "flip_update_convention": (_FLIP_UPDATE,),
 }

@@ -23,14 +23,14 @@ raises because of the learner's code.
 - ``copy_baseline(fn)``: ``fn(T, n_symbols, copy_length) -> nats``, the
   cross-entropy of the best memoryless strategy on the copy task.
 
-:data:`EXERCISES` lists them in the form of ``lstm_edu.check.EXERCISES``.
+:data:`_EXERCISES` lists them in the form of ``lstm_edu.check._EXERCISES``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise, say
+from lstm_edu.check._core import CheckResult, Case, Exercise, Mistake, Output, run_exercise, say
 
 #: gamma = sup |f'| for the activations of gradient_bound.
 SLOPE_BOUND = {"tanh": 1.0, "sigmoid": 0.25}
@@ -44,7 +44,7 @@ def _mistake(exercise: str, key: str, title: str, explanation: str, hint: str, *
 # ------------------------------------------------------------------ cross_entropy
 
 
-def cross_entropy_variant(logits, targets, *, stable: bool = True, reduction: str = "mean",
+def _cross_entropy_variant(logits, targets, *, stable: bool = True, reduction: str = "mean",
                           softmax_first: bool = False, base: float = np.e, sign: float = 1.0,
                           mse: bool = False, axis: int = 1):
     """Mean cross-entropy of integer targets under softmax(logits), or a mistaken version."""
@@ -81,12 +81,12 @@ def _cross_entropy_cases() -> list[Case]:
     ]
 
 
-CROSS_ENTROPY = Exercise(
+_CROSS_ENTROPY = Exercise(
     name="cross_entropy",
     signature="cross_entropy(logits, targets) -> loss   (logits (B, K), targets (B,) class ids)",
     outputs=(Output("loss", "scalar"),),
-    reference=cross_entropy_variant,
-    variant=cross_entropy_variant,
+    reference=_cross_entropy_variant,
+    variant=_cross_entropy_variant,
     cases=_cross_entropy_cases,
     catalogue=(
         _mistake("cross_entropy", "sum", "summed over the batch instead of averaged",
@@ -111,35 +111,36 @@ CROSS_ENTROPY = Exercise(
                  "Your softmax normalises over the batch (axis 0) instead of over the classes.",
                  "normalise each ROW: logsumexp over axis=1, with keepdims=True.", axis=0),
     ),
-    equations=(
-        "m = logits.max(axis=1, keepdims=True)                        # for numerical stability\n"
-        "log_probs = logits - m - log(sum(exp(logits - m), axis=1, keepdims=True))\n"
-        "loss = -mean(log_probs[arange(B), targets])"
-    ),
+    equations="""
+loss = -(1/B) sum_b log p_b[target_b],   p_b = softmax(logits_b)
+log softmax(z)_k = z_k - m - log sum_j exp(z_j - m)   for any constant m; m = max_j z_j avoids overflow
+""",
     see="Chapter 1, 'Why cross-entropy for classification'",
 )
 
 
-def cross_entropy(fn) -> bool:
+def cross_entropy(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(logits, targets) -> mean cross-entropy`` (natural log, stable for large logits)."""
-    passed = run_exercise(CROSS_ENTROPY, fn)
-    if not passed and callable(fn):
+    result = run_exercise(_CROSS_ENTROPY, fn, hint)
+    if not result and callable(fn):
         big = _cross_entropy_cases()[-1].args
         try:
             with np.errstate(all="ignore"):
                 value = np.asarray(fn(np.array(big[0]), np.array(big[1])), dtype=np.float64)
         except Exception:
-            return passed
+            return result
         if value.size == 1 and not np.isfinite(value).all():
-            say("  Hint for the large logits: exp(1000) overflows to inf. Subtract each row's maximum "
-                "before exponentiating (the log-sum-exp trick); it does not change the softmax.")
-    return passed
+            extra = ("  Hint for the large logits: exp(1000) overflows to inf. Subtract each row's maximum "
+                     "before exponentiating (the log-sum-exp trick); it does not change the softmax.")
+            say(extra)
+            result.text += extra + "\n"
+    return result
 
 
 # ------------------------------------------------------------- embedding_backward
 
 
-def embedding_backward_variant(ids, d_vectors, vocab_size, *, accumulate: str = "add"):
+def _embedding_backward_variant(ids, d_vectors, vocab_size, *, accumulate: str = "add"):
     """Gradient of ``table[ids]`` w.r.t. the table: rows of repeated ids add up, or a mistaken version."""
     ids = np.asarray(ids)
     d_vectors = np.asarray(d_vectors, dtype=np.float64)
@@ -170,45 +171,45 @@ def _embedding_cases() -> list[Case]:
     ]
 
 
-EMBEDDING_BACKWARD = Exercise(
+_EMBEDDING_BACKWARD = Exercise(
     name="embedding_backward",
     signature="embedding_backward(ids, d_vectors, vocab_size) -> d_table   (vocab_size, E)",
     outputs=(Output("d_table"),),
-    reference=embedding_backward_variant,
-    variant=embedding_backward_variant,
+    reference=_embedding_backward_variant,
+    variant=_embedding_backward_variant,
     cases=_embedding_cases,
     catalogue=(
         _mistake("embedding_backward", "overwrite", "repeated ids overwrite each other (d_table[ids] += ...)",
                  "With numpy fancy indexing, `d_table[ids] += d_vectors` adds only ONE of the gradients of a "
                  "repeated id: the others are lost. A word used twice must receive both gradients.",
-                 "use np.add.at(d_table, ids, d_vectors), or loop over the positions.", accumulate="overwrite"),
+                 "accumulate position by position (a loop does it; numpy also has an unbuffered in-place add for this).", accumulate="overwrite"),
         _mistake("embedding_backward", "mean", "gradients of a repeated id averaged",
                  "Your function averages the gradients of a repeated id; the chain rule ADDS them (the same "
                  "row is used twice, so it influences the loss twice).",
-                 "add the gradients: np.add.at(d_table, ids, d_vectors).", accumulate="mean"),
+                 "add the gradients of the positions that read the same row; do not divide.", accumulate="mean"),
         _mistake("embedding_backward", "dense", "every row receives the summed gradient",
                  "Every row of your d_table holds the sum of all gradients; only the rows that were looked up "
                  "get a gradient, the others stay zero.",
                  "start from zeros and add d_vectors[k] to row ids[k] only.", accumulate="dense"),
     ),
-    equations=(
-        "vectors = table[ids]                      # forward: a lookup, (N, E)\n"
-        "d_table = zeros((vocab_size, E))\n"
-        "for k, i in enumerate(ids): d_table[i] += d_vectors[k]     # = np.add.at(d_table, ids, d_vectors)"
-    ),
+    equations="""
+Forward: position k reads row ids[k] of the table (a lookup).
+Backward: row w of d_table is the SUM of the gradients of every position k with ids[k] = w
+(zero for a word that does not occur); repeated ids must add up, not overwrite each other.
+""",
     see="Chapter 1, 'Word embeddings: a lookup table'",
 )
 
 
-def embedding_backward(fn) -> bool:
+def embedding_backward(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(ids, d_vectors, vocab_size) -> d_table``, the gradient of an embedding lookup."""
-    return run_exercise(EMBEDDING_BACKWARD, fn)
+    return run_exercise(_EMBEDDING_BACKWARD, fn, hint)
 
 
 # ------------------------------------------------------------------- rnn_jacobian
 
 
-def rnn_jacobian_variant(h_next, weight_hh, *, slope: str = "1-h^2", side: str = "rows", transpose: bool = False):
+def _rnn_jacobian_variant(h_next, weight_hh, *, slope: str = "1-h^2", side: str = "rows", transpose: bool = False):
     """dh_t/dh_{t-1} = diag(1 - h_t^2) W_hh of a tanh RNN step, or a mistaken version."""
     h = np.asarray(h_next, dtype=np.float64)
     W = np.asarray(weight_hh, dtype=np.float64)
@@ -229,12 +230,12 @@ def _jacobian_cases() -> list[Case]:
     ]
 
 
-RNN_JACOBIAN = Exercise(
+_RNN_JACOBIAN = Exercise(
     name="rnn_jacobian",
     signature="rnn_jacobian(h_next, weight_hh) -> J   (H, H), J[i, j] = d h_t[i] / d h_{t-1}[j]",
     outputs=(Output("J"),),
-    reference=rnn_jacobian_variant,
-    variant=rnn_jacobian_variant,
+    reference=_rnn_jacobian_variant,
+    variant=_rnn_jacobian_variant,
     cases=_jacobian_cases,
     catalogue=(
         _mistake("rnn_jacobian", "no_slope", "tanh's derivative forgotten",
@@ -242,7 +243,7 @@ RNN_JACOBIAN = Exercise(
                  "h_t = tanh(a_t), so multiply row i of W_hh by tanh'(a_t[i]) = 1 - h_t[i]**2.", slope="none"),
         _mistake("rnn_jacobian", "columns", "columns scaled instead of rows",
                  "Your function scales column j of W_hh by 1 - h[j]**2 (W_hh @ diag(...)).",
-                 "unit i's derivative multiplies ROW i: J = (1 - h**2)[:, None] * W_hh = diag(1 - h**2) @ W_hh.",
+                 "unit i's derivative multiplies ROW i: J = diag(1 - h_t^2) W_hh, the diagonal matrix on the LEFT.",
                  side="columns"),
         _mistake("rnn_jacobian", "transposed", "transposed",
                  "Your J is the transpose of the Jacobian: J[i, j] should be d h_t[i] / d h_{t-1}[j].",
@@ -254,23 +255,23 @@ RNN_JACOBIAN = Exercise(
                  "Your function uses 1 - tanh(h)**2, treating h as the pre-activation; h already IS tanh(a).",
                  "use 1 - h**2 directly.", slope="1-tanh(h)^2"),
     ),
-    equations=(
-        "h_t = tanh(a_t),  a_t = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh\n"
-        "J = dh_t/dh_{t-1} = diag(1 - h_t**2) @ W_hh          # (1 - h**2)[:, None] * W_hh"
-    ),
+    equations="""
+h_t = tanh(a_t),   a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+J = dh_t / dh_{t-1} = diag(1 - h_t^2) W_hh       (row j of W_hh scaled by 1 - h_t[j]^2)
+""",
     see="Chapter 2, 'One step of the chain'",
 )
 
 
-def rnn_jacobian(fn) -> bool:
+def rnn_jacobian(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(h_next, weight_hh) -> dh_t/dh_{t-1}`` for a tanh RNN (one example, shapes (H,), (H, H))."""
-    return run_exercise(RNN_JACOBIAN, fn)
+    return run_exercise(_RNN_JACOBIAN, fn, hint)
 
 
 # ----------------------------------------------------------------- gradient_bound
 
 
-def gradient_bound_variant(weight_hh, activation, *, measure: str = "singular", gamma: str = "right"):
+def _gradient_bound_variant(weight_hh, activation, *, measure: str = "singular", gamma: str = "right"):
     """gamma * sigma_max(W_hh), or a mistaken version (eigenvalues, Frobenius norm, wrong gamma)."""
     W = np.asarray(weight_hh, dtype=np.float64)
     size = {
@@ -295,12 +296,12 @@ def _bound_cases() -> list[Case]:
     ]
 
 
-GRADIENT_BOUND = Exercise(
+_GRADIENT_BOUND = Exercise(
     name="gradient_bound",
     signature='gradient_bound(weight_hh, activation) -> eta   (activation "tanh" or "sigmoid")',
     outputs=(Output("eta", "scalar"),),
-    reference=gradient_bound_variant,
-    variant=gradient_bound_variant,
+    reference=_gradient_bound_variant,
+    variant=_gradient_bound_variant,
     cases=_bound_cases,
     catalogue=(
         _mistake("gradient_bound", "eigenvalues", "spectral radius (largest |eigenvalue|) used",
@@ -326,23 +327,23 @@ GRADIENT_BOUND = Exercise(
                  "Your bound is the spectral radius, with no gamma for the sigmoid.",
                  "eta = gamma * largest singular value.", measure="eigen", gamma="one"),
     ),
-    equations=(
-        "||dh_t/dh_{t-1}|| = ||diag(f'(a_t)) W_hh|| <= gamma * sigma_max(W_hh) = eta\n"
-        "gamma = 1 (tanh), 1/4 (sigmoid);  sigma_max = np.linalg.norm(W_hh, ord=2)"
-    ),
+    equations="""
+||dh_t/dh_{t-1}|| = ||diag(f'(a_t)) W_hh|| <= gamma * sigma_max(W_hh) = eta
+gamma = sup |f'|: 1 for tanh, 1/4 for the sigmoid;  sigma_max = the largest singular value (spectral norm)
+""",
     see="Chapter 2, 'The condition, stated correctly'",
 )
 
 
-def gradient_bound(fn) -> bool:
+def gradient_bound(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(weight_hh, activation) -> gamma * sigma_max(weight_hh)``."""
-    return run_exercise(GRADIENT_BOUND, fn)
+    return run_exercise(_GRADIENT_BOUND, fn, hint)
 
 
 # ------------------------------------------------------------------ copy_baseline
 
 
-def copy_baseline_variant(T, n_symbols, copy_length, *, log: str = "ln", length: str = "T+2L",
+def _copy_baseline_variant(T, n_symbols, copy_length, *, log: str = "ln", length: str = "T+2L",
                           guess: str = "symbols"):
     """copy_length * ln(n_symbols) / (T + 2 copy_length), or a mistaken version."""
     classes = {"symbols": n_symbols, "all": n_symbols + 2}[guess]
@@ -358,12 +359,12 @@ def _copy_cases() -> list[Case]:
             Case("'T = 1000, 8 symbols, copy 10'", (1000, 8, 10), names)]
 
 
-COPY_BASELINE = Exercise(
+_COPY_BASELINE = Exercise(
     name="copy_baseline",
     signature="copy_baseline(T, n_symbols, copy_length) -> nats per step",
     outputs=(Output("baseline", "scalar"),),
-    reference=copy_baseline_variant,
-    variant=copy_baseline_variant,
+    reference=_copy_baseline_variant,
+    variant=_copy_baseline_variant,
     cases=_copy_cases,
     catalogue=(
         _mistake("copy_baseline", "log2", "log to base 2", "Your baseline is in bits; the loss is in nats.",
@@ -386,27 +387,28 @@ COPY_BASELINE = Exercise(
                  "Your value uses T + 20 whatever copy_length is; 20 = 2 * 10 only for copy_length = 10.",
                  "divide by T + 2 * copy_length.", length="T+20"),
     ),
-    equations=(
-        "blank with certainty for T + copy_length steps:      loss 0\n"
-        "uniform guess for copy_length steps:                 loss ln(n_symbols) each\n"
-        "baseline = copy_length * ln(n_symbols) / (T + 2 * copy_length)"
-    ),
+    equations="""
+A memoryless model cannot recall the symbols, but it knows WHEN each kind of output comes:
+where the target is certainly the blank it can predict the blank with probability 1 (loss 0);
+where a symbol must be recalled its best guess is uniform over the n_symbols symbols
+(loss ln n_symbols per step). The task's loss is the mean over all T + 2 * copy_length steps.
+""",
     see="Chapter 2, 'The copy task'",
 )
 
 
-def copy_baseline(fn) -> bool:
+def copy_baseline(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(T, n_symbols, copy_length)``: the memoryless cross-entropy on the copy task."""
-    return run_exercise(COPY_BASELINE, fn)
+    return run_exercise(_COPY_BASELINE, fn, hint)
 
 
-#: The checkers of this module with their exercises, like ``lstm_edu.check.EXERCISES``.
-EXERCISES: dict[str, tuple[Exercise, ...]] = {
-    "cross_entropy": (CROSS_ENTROPY,),
-    "embedding_backward": (EMBEDDING_BACKWARD,),
-    "rnn_jacobian": (RNN_JACOBIAN,),
-    "gradient_bound": (GRADIENT_BOUND,),
-    "copy_baseline": (COPY_BASELINE,),
+#: The checkers of this module with their exercises, like ``lstm_edu.check._EXERCISES``.
+_EXERCISES: dict[str, tuple[Exercise, ...]] = {
+    "cross_entropy": (_CROSS_ENTROPY,),
+    "embedding_backward": (_EMBEDDING_BACKWARD,),
+    "rnn_jacobian": (_RNN_JACOBIAN,),
+    "gradient_bound": (_GRADIENT_BOUND,),
+    "copy_baseline": (_COPY_BASELINE,),
 }
 
-__all__ = ["EXERCISES", "copy_baseline", "cross_entropy", "embedding_backward", "gradient_bound", "rnn_jacobian"]
+__all__ = ["copy_baseline", "cross_entropy", "embedding_backward", "gradient_bound", "rnn_jacobian"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_edu.check._core import (
+    CheckResult,
     FAIL_MARK,
     PASS_MARK,
     Case,
@@ -16,9 +17,10 @@ from lstm_edu.check._core import (
     Mistake,
     Output,
     ResultProblem,
+    Report,
     compare_array,
+    finish,
     run_exercise,
-    say,
     to_array,
 )
 from lstm_edu.check._variants import sigmoid
@@ -26,24 +28,25 @@ from lstm_edu.check._variants import sigmoid
 # ------------------------------------------------------------ array_close
 
 
-def array_close(name: str, got, expected, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    """Compare any array with the expected one; print what differs; return True if close.
+def array_close(name: str, got, expected, rtol: float = 1e-5, atol: float = 1e-8) -> CheckResult:
+    """Compare any array with the expected one; print what differs; return a true result if close.
 
     Accepts numpy arrays, torch tensors, lists and numbers.  Never raises because
     of ``got`` (None, a wrong shape, NaN): it explains the problem instead.
     """
+    out = Report()
     want = np.asarray(expected, dtype=np.float64)
     try:
         have = to_array(got, name)
     except ResultProblem as problem:
-        say(f"{FAIL_MARK} {problem}")
-        return False
+        out.say(f"{FAIL_MARK} {problem}")
+        return finish(name, False, out)
     mismatch = compare_array(name, have, want, rtol, atol)
     if mismatch is None:
-        say(f"{PASS_MARK} {name} matches the expected values.")
-        return True
-    say(f"{FAIL_MARK} {mismatch.message}")
-    return False
+        out.say(f"{PASS_MARK} {name} matches the expected values.")
+        return finish(name, True, out)
+    out.say(f"{FAIL_MARK} {mismatch.message}")
+    return finish(name, False, out)
 
 
 # ------------------------------------------------------ activation slopes
@@ -66,7 +69,7 @@ SLOPE_FORMULAS = {
 }
 
 
-def slope_variant(u, *, formula: str):
+def _slope_variant(u, *, formula: str):
     return SLOPE_FORMULAS[formula](np.asarray(u, dtype=np.float64))
 
 
@@ -118,8 +121,8 @@ SLOPE_CATALOGUE = {
     ),
     ("tanh", "input"): (
         slope_mistake("tanh", "input", "1-u^2", "output formula applied to the input",
-                      "Your function returns 1 - z**2: the formula 1 - t**2 needs t = tanh(z), not z.",
-                      "compute t = np.tanh(z) first, then return 1 - t**2."),
+                      "Your function applies the formula written with the OUTPUT of tanh to its input z.",
+                      "your function receives the input z: compute tanh(z) first, then use the chapter's formula."),
         slope_mistake("tanh", "input", "1-tanh(u)", "square forgotten",
                       "Your function returns 1 - tanh(z), without squaring.",
                       "the slope is 1 - tanh(z)**2."),
@@ -150,20 +153,24 @@ CORRECT_SLOPE = {("sigmoid", "input"): "sigmoid'(u)", ("sigmoid", "output"): "u(
                  ("tanh", "input"): "tanh'(u)", ("tanh", "output"): "1-u^2"}
 
 
-def slope_exercise(function: str, of: str) -> Exercise:
+def _slope_exercise(function: str, of: str) -> Exercise:
     """The exercise 'write the derivative of sigmoid/tanh' as a function of its input or output."""
     if (function, of) not in CORRECT_SLOPE:
         raise ValueError(f"of must be 'input' or 'output', got {of!r}")
     argument = "z" if of == "input" else ("s" if function == "sigmoid" else "t")
     correct = CORRECT_SLOPE[(function, of)]
-    written = {"sigmoid'(u)": "s = sigmoid(z);  slope = s * (1 - s)", "u(1-u)": "slope = s * (1 - s)",
-               "tanh'(u)": "t = tanh(z);  slope = 1 - t**2", "1-u^2": "slope = 1 - t**2"}[correct]
+    written = {
+        "sigmoid'(u)": "sigma'(z) = sigma(z) (1 - sigma(z))       the slope of the sigmoid at the input z",
+        "u(1-u)": "sigma'(z) = sigma(z) (1 - sigma(z)): written with the OUTPUT s = sigma(z) you receive",
+        "tanh'(u)": "tanh'(z) = 1 - tanh(z)^2       the slope of tanh at the input z",
+        "1-u^2": "tanh'(z) = 1 - tanh(z)^2: written with the OUTPUT t = tanh(z) you receive",
+    }[correct]
     return Exercise(
         name=f"{function}_derivative",
         signature=f"{function}_derivative({argument}) -> slope",
         outputs=(Output("slope"),),
-        reference=lambda u: slope_variant(u, formula=correct),
-        variant=slope_variant,
+        reference=lambda u: _slope_variant(u, formula=correct),
+        variant=_slope_variant,
         cases=lambda: slope_cases(function, of),
         catalogue=SLOPE_CATALOGUE[(function, of)],
         equations=written,
@@ -172,20 +179,20 @@ def slope_exercise(function: str, of: str) -> Exercise:
     )
 
 
-def sigmoid_derivative(fn, of: str = "input") -> bool:
+def sigmoid_derivative(fn, of: str = "input", hint: int = 0) -> CheckResult:
     """Check ``fn(z) -> sigmoid'(z)`` element-wise (``of="output"``: ``fn(s) -> s * (1 - s)``)."""
-    return run_exercise(slope_exercise("sigmoid", of), fn)
+    return run_exercise(_slope_exercise("sigmoid", of), fn, hint)
 
 
-def tanh_derivative(fn, of: str = "input") -> bool:
+def tanh_derivative(fn, of: str = "input", hint: int = 0) -> CheckResult:
     """Check ``fn(z) -> tanh'(z)`` element-wise (``of="output"``: ``fn(t) -> 1 - t**2``)."""
-    return run_exercise(slope_exercise("tanh", of), fn)
+    return run_exercise(_slope_exercise("tanh", of), fn, hint)
 
 
 # --------------------------------------------------------- clip_grad_norm
 
 
-def clip_variant(
+def _clip_variant(
     grads: dict,
     max_norm: float,
     *,
@@ -216,8 +223,8 @@ def clip_variant(
     return (after if return_after else total), grads
 
 
-def clip_reference(grads: dict, max_norm: float):
-    return clip_variant(grads, max_norm)
+def _clip_reference(grads: dict, max_norm: float):
+    return _clip_variant(grads, max_norm)
 
 
 def clip_cases() -> list[Case]:
@@ -269,28 +276,28 @@ CLIP_CATALOGUE = (
                   in_place=False),
 )
 
-CLIP_GRAD_NORM = Exercise(
+_CLIP_GRAD_NORM = Exercise(
     name="clip_grad_norm",
     signature="clip_grad_norm(grads, max_norm) -> total_norm  (clips grads in place)",
     outputs=(Output("total_norm", "scalar"), Output("grads", "dict")),
-    reference=clip_reference,
-    variant=clip_variant,
+    reference=_clip_reference,
+    variant=_clip_variant,
     cases=clip_cases,
     catalogue=CLIP_CATALOGUE,
-    equations=(
-        "total = sqrt(sum over every array g of sum(g**2))\n"
-        "if total > max_norm: every g *= max_norm / (total + 1e-6)\n"
-        "return total          # the norm BEFORE clipping"
-    ),
+    equations="""
+total = ||g|| = square root of the sum of the squares of ALL entries of ALL arrays
+if total > max_norm: every array is scaled by max_norm / total (plus a tiny epsilon), in place
+the function returns total, the norm from BEFORE the clipping
+""",
     see="Chapter 2 (Vanishing and exploding gradients), gradient norm clipping",
     observe=lambda result, args: (result, args[0]),
     mutable=("grads",),
 )
 
 
-def clip_grad_norm(fn) -> bool:
+def clip_grad_norm(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(grads, max_norm) -> total_norm``: global-norm clipping of a dict of arrays, in place."""
-    return run_exercise(CLIP_GRAD_NORM, fn)
+    return run_exercise(_CLIP_GRAD_NORM, fn, hint)
 
 
 # -------------------------------------------------------- count_parameters
@@ -298,7 +305,7 @@ def clip_grad_norm(fn) -> bool:
 GATE_COUNTS = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
-def count_variant(
+def _count_variant(
     kind: str,
     input_size: int,
     hidden_size: int,
@@ -358,25 +365,24 @@ COUNT_CATALOGUE = (
                    sizes_swapped=True),
 )
 
-COUNT_PARAMETERS = Exercise(
+_COUNT_PARAMETERS = Exercise(
     name="count_parameters",
     signature="count_parameters(kind, input_size, hidden_size) -> int   (kind: 'rnn', 'gru' or 'lstm')",
     outputs=(Output("count", "scalar"),),
-    reference=count_variant,
-    variant=count_variant,
+    reference=_count_variant,
+    variant=_count_variant,
     cases=count_cases,
     catalogue=COUNT_CATALOGUE,
-    equations=(
-        "G = 1 (rnn), 3 (gru), 4 (lstm)\n"
-        "weight_ih (G*H, D) + weight_hh (G*H, H) + bias_ih (G*H,) + bias_hh (G*H,)\n"
-        "count = G*H*(D + H) + 2*G*H"
-    ),
+    equations="""
+G stacked blocks: 1 (RNN), 3 (GRU: r, z, n), 4 (LSTM: i, f, g, o)
+weight_ih is (G*H) x D, weight_hh is (G*H) x H, bias_ih and bias_hh have G*H entries each
+""",
     see="Chapter 4 (GRU), LSTM versus GRU: parameters",
     rtol=0.0,
     atol=1e-9,
 )
 
 
-def count_parameters(fn) -> bool:
+def count_parameters(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(kind, input_size, hidden_size) -> int``, the parameters of one PyTorch layer."""
-    return run_exercise(COUNT_PARAMETERS, fn)
+    return run_exercise(_COUNT_PARAMETERS, fn, hint)

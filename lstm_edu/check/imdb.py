@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import torch
 
-from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
+from lstm_edu.check._core import CheckResult, Case, Exercise, Mistake, Output, run_exercise
 
-__all__ = ["EXERCISES", "masked_max", "masked_mean", "pad_and_truncate"]
+__all__ = ["masked_max", "masked_mean", "pad_and_truncate"]
 
 PAD_ID, UNK_ID = 0, 1
 
@@ -38,7 +38,7 @@ def _mistake(exercise: str, key: str, title: str, explanation: str, hint: str, *
 # --------------------------------------------------------- pad_and_truncate
 
 
-def pad_variant(sequences, max_len, *, side: str = "post", pad_value: int = PAD_ID, keep: str = "head",
+def _pad_variant(sequences, max_len, *, side: str = "post", pad_value: int = PAD_ID, keep: str = "head",
                 cap_lengths: bool = True, width: str = "longest"):
     """Pad/truncate id lists (or a mistaken version of it)."""
     kept = []
@@ -68,12 +68,12 @@ def pad_cases() -> list[Case]:
     ]
 
 
-PAD_AND_TRUNCATE = Exercise(
+_PAD_AND_TRUNCATE = Exercise(
     name="pad_and_truncate",
     signature="pad_and_truncate(sequences (list of id lists), max_len) -> (ids (B, T), lengths (B,))",
     outputs=(Output("ids"), Output("lengths")),
-    reference=pad_variant,
-    variant=pad_variant,
+    reference=_pad_variant,
+    variant=_pad_variant,
     cases=pad_cases,
     catalogue=(
         _mistake("pad_and_truncate", "unk", "padded with the unknown-word id (myth M36)",
@@ -97,15 +97,18 @@ PAD_AND_TRUNCATE = Exercise(
                  "wastes time on padding. This exercise pads only to the longest kept review.",
                  "use T = the longest length after truncation.", width="max_len"),
     ),
-    equations=("kept = seq[:max_len];  T = max(len(kept));  ids[b, :len(kept_b)] = kept_b, ids[b, len(kept_b):] = 0;"
-               "  lengths[b] = len(kept_b)"),
+    equations="""
+Keep the FIRST max_len ids of each review. T = the longest kept length in the batch.
+Row b holds review b's kept ids at the start, then the padding id 0 up to T (post-padding).
+lengths[b] = how many real ids row b holds.
+""",
     see="the section on padding and bucketing",
 )
 
 
-def pad_and_truncate(fn) -> bool:
+def pad_and_truncate(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(sequences, max_len) -> (ids, lengths)`` (post-padding with id 0, head truncation)."""
-    return run_exercise(PAD_AND_TRUNCATE, fn)
+    return run_exercise(_PAD_AND_TRUNCATE, fn, hint)
 
 
 # ------------------------------------------------------------- pooling
@@ -135,7 +138,7 @@ def pooling_cases() -> list[Case]:
     ]
 
 
-def mean_variant(outputs, lengths, *, over: str = "real", divide_by: str = "lengths", axis: int = 1):
+def _mean_variant(outputs, lengths, *, over: str = "real", divide_by: str = "lengths", axis: int = 1):
     outputs, lengths = torch.as_tensor(outputs).double(), torch.as_tensor(lengths).long()
     if axis == 0:
         return outputs.mean(dim=0)
@@ -152,12 +155,12 @@ def mean_variant(outputs, lengths, *, over: str = "real", divide_by: str = "leng
     return total / mask.sum(dim=1, keepdim=True).clamp(min=1)
 
 
-MASKED_MEAN = Exercise(
+_MASKED_MEAN = Exercise(
     name="masked_mean",
     signature="masked_mean(outputs (B, T, H), lengths (B,)) -> (B, H)",
     outputs=(Output("pooled"),),
-    reference=mean_variant,
-    variant=mean_variant,
+    reference=_mean_variant,
+    variant=_mean_variant,
     cases=pooling_cases,
     catalogue=(
         _mistake("masked_mean", "all_steps", "averaged over every position, padding included",
@@ -180,12 +183,14 @@ MASKED_MEAN = Exercise(
                  "Your function averages over dim 0, mixing different reviews.",
                  "outputs is (B, T, H): average over the time axis, dim=1.", axis=0),
     ),
-    equations="pooled[b] = (1 / lengths[b]) * sum_{t < lengths[b]} outputs[b, t]",
+    equations="""
+pooled[b] = (1 / L_b) sum_{t < L_b} outputs[b, t]        L_b = lengths[b]; padded steps never count
+""",
     see="the section on pooling",
 )
 
 
-def max_variant(outputs, lengths, *, fill: str = "-inf", over: str = "real"):
+def _max_variant(outputs, lengths, *, fill: str = "-inf", over: str = "real"):
     outputs, lengths = torch.as_tensor(outputs).double(), torch.as_tensor(lengths).long()
     steps = outputs.shape[1]
     if over == "all":
@@ -195,12 +200,12 @@ def max_variant(outputs, lengths, *, fill: str = "-inf", over: str = "real"):
     return outputs.masked_fill(~mask[..., None], value).amax(dim=1)
 
 
-MASKED_MAX = Exercise(
+_MASKED_MAX = Exercise(
     name="masked_max",
     signature="masked_max(outputs (B, T, H), lengths (B,)) -> (B, H)",
     outputs=(Output("pooled"),),
-    reference=max_variant,
-    variant=max_variant,
+    reference=_max_variant,
+    variant=_max_variant,
     cases=pooling_cases,
     catalogue=(
         _mistake("masked_max", "all_steps", "maximum over every position, padding included",
@@ -213,19 +218,22 @@ MASKED_MAX = Exercise(
                  "negative output.",
                  "fill with float('-inf') (the neutral value of max), not 0.", fill="zero"),
     ),
-    equations="pooled[b, h] = max_{t < lengths[b]} outputs[b, t, h]",
+    equations="""
+pooled[b, h] = max_{t < L_b} outputs[b, t, h]        L_b = lengths[b]; padded steps never count,
+whatever they hold (even -inf or +inf)
+""",
     see="the section on pooling",
 )
 
 
-def masked_mean(fn) -> bool:
+def masked_mean(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(outputs, lengths) -> (B, H)``, the mean over the real positions."""
-    return run_exercise(MASKED_MEAN, fn)
+    return run_exercise(_MASKED_MEAN, fn, hint)
 
 
-def masked_max(fn) -> bool:
+def masked_max(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(outputs, lengths) -> (B, H)``, the maximum over the real positions."""
-    return run_exercise(MASKED_MAX, fn)
+    return run_exercise(_MASKED_MAX, fn, hint)
 
 
-EXERCISES = {exercise.name: exercise for exercise in (PAD_AND_TRUNCATE, MASKED_MEAN, MASKED_MAX)}
+_EXERCISES = {exercise.name: exercise for exercise in (_PAD_AND_TRUNCATE, _MASKED_MEAN, _MASKED_MAX)}

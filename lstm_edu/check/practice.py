@@ -35,11 +35,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lstm_edu.check._core import Case, Exercise, Mistake, Output, run_exercise
-from lstm_edu.check.helpers import count_variant
+from lstm_edu.check._core import CheckResult, Case, Exercise, Mistake, Output, run_exercise
+from lstm_edu.check.helpers import _count_variant
 
 __all__ = ["bidirectional_summary", "decoder_inputs", "exact_match", "greedy_decode", "lstm_parameter_count",
-           "last_valid_output", "EXERCISES"]
+           "last_valid_output"]
 
 
 def _mistake(exercise: str, key: str, title: str, explanation: str, hint: str, **flags) -> Mistake:
@@ -55,7 +55,7 @@ def _tokens(seed: int, shape: tuple[int, int], high: int = 9) -> torch.Tensor:
 # ---------------------------------------------------------- decoder_inputs
 
 
-def decoder_inputs_variant(targets, bos, *, shift: str = "right", axis: int = 1):
+def _decoder_inputs_variant(targets, bos, *, shift: str = "right", axis: int = 1):
     """``bos`` then the targets shifted right (or a mistaken version)."""
     targets = torch.as_tensor(targets)
     moved = targets.transpose(0, 1) if axis == 0 else targets
@@ -82,12 +82,12 @@ def decoder_inputs_cases() -> list[Case]:
     ]
 
 
-DECODER_INPUTS = Exercise(
+_DECODER_INPUTS = Exercise(
     name="decoder_inputs",
     signature="decoder_inputs(targets (B, T), bos) -> decoder inputs (B, T)",
     outputs=(Output("decoder_inputs"),),
-    reference=decoder_inputs_variant,
-    variant=decoder_inputs_variant,
+    reference=_decoder_inputs_variant,
+    variant=_decoder_inputs_variant,
     cases=decoder_inputs_cases,
     catalogue=(
         _mistake("decoder_inputs", "none", "targets not shifted (the decoder sees the answer)",
@@ -112,14 +112,18 @@ DECODER_INPUTS = Exercise(
                  "sequence's tokens.",
                  "targets is (B, T), batch first: shift along dim=1.", axis=0),
     ),
-    equations="decoder_inputs[:, 0] = bos;  decoder_inputs[:, t] = targets[:, t - 1] for t = 1 … T-1",
+    equations="""
+Teacher forcing: at step t the decoder reads the TARGET of step t - 1; at step 0 it reads bos.
+So the decoder input is the target sequence moved one step later in time along the time axis,
+with bos in front; the last target is never read.
+""",
     see="the section on the encoder–decoder and teacher forcing",
 )
 
 
-def decoder_inputs(fn) -> bool:
+def decoder_inputs(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(targets, bos) -> decoder inputs`` (teacher forcing)."""
-    return run_exercise(DECODER_INPUTS, fn)
+    return run_exercise(_DECODER_INPUTS, fn, hint)
 
 
 # ------------------------------------------------------------ greedy_decode
@@ -149,7 +153,7 @@ class ToyDecoderStep:
         return "step"
 
 
-def greedy_variant(step, state, bos, steps, *, feed: str = "prediction", carry_state: bool = True,
+def _greedy_variant(step, state, bos, steps, *, feed: str = "prediction", carry_state: bool = True,
                    include_bos: bool = False, extra_steps: int = 0):
     batch = torch.as_tensor(state).shape[0]
     token = torch.full((batch,), bos, dtype=torch.long)
@@ -173,13 +177,13 @@ def greedy_cases() -> list[Case]:
     ]
 
 
-GREEDY_DECODE = Exercise(
+_GREEDY_DECODE = Exercise(
     name="greedy_decode",
     signature="greedy_decode(step, state, bos, steps) -> tokens (B, steps);  "
               "step(tokens (B,), state) -> (logits (B, V), new_state)",
     outputs=(Output("tokens"),),
-    reference=greedy_variant,
-    variant=greedy_variant,
+    reference=_greedy_variant,
+    variant=_greedy_variant,
     cases=greedy_cases,
     catalogue=(
         _mistake("greedy_decode", "bos", "bos fed at every step",
@@ -190,7 +194,7 @@ GREEDY_DECODE = Exercise(
         _mistake("greedy_decode", "state", "state not carried from step to step",
                  "Your loop calls step() with the initial state every time, so the decoder forgets everything "
                  "between steps (and the encoder's summary after the first).",
-                 "keep the state step() returns: logits, state = step(token, state).", carry_state=False),
+                 "step() returns a new state: feed THAT state to the next call, not the initial one.", carry_state=False),
         _mistake("greedy_decode", "include_bos", "bos included in the output",
                  "Your output starts with bos and so has steps + 1 columns.",
                  "return only the generated tokens, one per step.", include_bos=True),
@@ -198,25 +202,24 @@ GREEDY_DECODE = Exercise(
                  "Your output has steps - 1 tokens.",
                  "call step() exactly `steps` times and keep every prediction.", extra_steps=-1),
     ),
-    equations=("token = bos (for every row)\n"
-               "repeat steps times:\n"
-               "    logits, state = step(token, state)\n"
-               "    token = logits.argmax(-1)      # (B,)\n"
-               "    keep token\n"
-               "return the kept tokens stacked along dim=1   # (B, steps)"),
+    equations="""
+Step 0 reads bos (for every row). At every step: run the step function on the current token and
+the state; the next token is the most probable one (the arg max of the logits); the new state is
+carried to the next step. The result holds the `steps` generated tokens, (B, steps), without bos.
+""",
     see="the section on greedy decoding",
 )
 
 
-def greedy_decode(fn) -> bool:
+def greedy_decode(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(step, state, bos, steps) -> tokens`` (greedy decoding)."""
-    return run_exercise(GREEDY_DECODE, fn)
+    return run_exercise(_GREEDY_DECODE, fn, hint)
 
 
 # -------------------------------------------------------------- exact_match
 
 
-def exact_match_variant(predicted, target, *, per: str = "sequence", fraction: bool = True):
+def _exact_match_variant(predicted, target, *, per: str = "sequence", fraction: bool = True):
     equal = torch.as_tensor(predicted) == torch.as_tensor(target)
     if per == "token":
         hits = equal.float()
@@ -245,12 +248,12 @@ def exact_match_cases() -> list[Case]:
     ]
 
 
-EXACT_MATCH = Exercise(
+_EXACT_MATCH = Exercise(
     name="exact_match",
     signature="exact_match(predicted (B, T), target (B, T)) -> fraction of sequences right at every step",
     outputs=(Output("exact_match", "scalar"),),
-    reference=exact_match_variant,
-    variant=exact_match_variant,
+    reference=_exact_match_variant,
+    variant=_exact_match_variant,
     cases=exact_match_cases,
     catalogue=(
         _mistake("exact_match", "token", "token accuracy instead of exact match",
@@ -268,16 +271,18 @@ EXACT_MATCH = Exercise(
                  "Your function returns how many sequences are right, not which fraction.",
                  "divide by the number of sequences, or take .float().mean().", fraction=False),
     ),
-    equations="exact_match = mean over sequences b of [predicted[b, t] == target[b, t] for every t]",
+    equations="""
+exact match = (number of sequences b with predicted[b, t] = target[b, t] at EVERY step t) / B
+""",
     see="the section on greedy decoding",
     rtol=0.0,
     atol=1e-9,
 )
 
 
-def exact_match(fn) -> bool:
+def exact_match(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(predicted, target) -> exact-match accuracy``."""
-    return run_exercise(EXACT_MATCH, fn)
+    return run_exercise(_EXACT_MATCH, fn, hint)
 
 
 # -------------------------------------------------------- last_valid_output
@@ -288,7 +293,7 @@ def _sequence_outputs(seed: int, batch: int, steps: int, features: int) -> torch
     return torch.randn(batch, steps, features, generator=generator)
 
 
-def last_valid_variant(outputs, lengths, *, position: str = "last_valid"):
+def _last_valid_variant(outputs, lengths, *, position: str = "last_valid"):
     outputs, lengths = torch.as_tensor(outputs), torch.as_tensor(lengths).long()
     rows = torch.arange(outputs.shape[0])
     if position == "padded_end":
@@ -312,12 +317,12 @@ def last_valid_cases() -> list[Case]:
     ]
 
 
-LAST_VALID_OUTPUT = Exercise(
+_LAST_VALID_OUTPUT = Exercise(
     name="last_valid_output",
     signature="last_valid_output(outputs (B, T, H), lengths (B,)) -> (B, H)",
     outputs=(Output("last"),),
-    reference=last_valid_variant,
-    variant=last_valid_variant,
+    reference=_last_valid_variant,
+    variant=_last_valid_variant,
     cases=last_valid_cases,
     catalogue=(
         _mistake("last_valid_output", "padded_end", "read at the last padded position (myth M36)",
@@ -334,20 +339,23 @@ LAST_VALID_OUTPUT = Exercise(
                  "a unidirectional network has read the whole sequence only at its last real step.",
                  position="first"),
     ),
-    equations="last[b] = outputs[b, lengths[b] - 1]      for b = 0 … B-1",
+    equations="""
+for each sequence b: the output at the last REAL time step, index L_b - 1 with L_b = lengths[b]
+(0-based; the steps from L_b on are padding)
+""",
     see="the section on padding, masking and packing",
 )
 
 
-def last_valid_output(fn) -> bool:
+def last_valid_output(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(outputs, lengths) -> (B, H)``, the output at each sequence's last real step."""
-    return run_exercise(LAST_VALID_OUTPUT, fn)
+    return run_exercise(_LAST_VALID_OUTPUT, fn, hint)
 
 
 # --------------------------------------------------- bidirectional_summary
 
 
-def bidirectional_variant(outputs, lengths, *, forward_at: str = "last_valid", backward_at: str = "first",
+def _bidirectional_variant(outputs, lengths, *, forward_at: str = "last_valid", backward_at: str = "first",
                           swapped: bool = False):
     outputs, lengths = torch.as_tensor(outputs), torch.as_tensor(lengths).long()
     hidden = outputs.shape[-1] // 2
@@ -377,12 +385,12 @@ def bidirectional_cases() -> list[Case]:
     return cases
 
 
-BIDIRECTIONAL_SUMMARY = Exercise(
+_BIDIRECTIONAL_SUMMARY = Exercise(
     name="bidirectional_summary",
     signature="bidirectional_summary(outputs (B, T, 2H), lengths (B,)) -> (B, 2H)",
     outputs=(Output("summary"),),
-    reference=bidirectional_variant,
-    variant=bidirectional_variant,
+    reference=_bidirectional_variant,
+    variant=_bidirectional_variant,
     cases=bidirectional_cases,
     catalogue=(
         _mistake("bidirectional_summary", "last_both", "both halves read at the last step (myth M19)",
@@ -403,27 +411,29 @@ BIDIRECTIONAL_SUMMARY = Exercise(
                  "the first H features and the backward direction in the last H.",
                  "concatenate [forward, backward], like torch.cat([h_n[-2], h_n[-1]], dim=-1).", swapped=True),
     ),
-    equations=("forward[b]  = outputs[b, lengths[b] - 1, :H]     # after reading the whole sequence left to right\n"
-               "backward[b] = outputs[b, 0, H:]                   # after reading it right to left\n"
-               "summary     = cat([forward, backward], dim=-1)    # equals cat([h_n[-2], h_n[-1]])"),
+    equations="""
+Forward direction (first H features): it has read the whole sequence at its last real step, L_b - 1.
+Backward direction (last H features): it reads right to left, so it has read everything at step 0.
+The summary joins the two halves, forward first: the same as concatenating h_n's two last rows.
+""",
     see="the section on bidirectional layers",
 )
 
 
-def bidirectional_summary(fn) -> bool:
+def bidirectional_summary(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(outputs, lengths) -> (B, 2H)``, the summary of a bidirectional layer."""
-    return run_exercise(BIDIRECTIONAL_SUMMARY, fn)
+    return run_exercise(_BIDIRECTIONAL_SUMMARY, fn, hint)
 
 
 # ---------------------------------------------------------- lstm_parameter_count
 
 
-def parameter_count_variant(input_size, hidden_size, num_layers=1, bidirectional=False, *, blocks: int = 4,
+def _parameter_count_variant(input_size, hidden_size, num_layers=1, bidirectional=False, *, blocks: int = 4,
                             biases: int = 2, upper_input: str = "output", directions: str = "counted"):
     """How many parameters ``nn.LSTM(input_size, hidden_size, num_layers, bidirectional=...)`` has.
 
     Per layer and direction: ``blocks * H * (D_in + H + biases)`` (chapter 4's one-layer
-    count, :func:`lstm_edu.check.helpers.count_variant`), where ``D_in`` is
+    count, :func:`lstm_edu.check.helpers._count_variant`), where ``D_in`` is
     ``input_size`` for layer 0 and the output width of the layer below (``H``, or ``2H``
     when bidirectional) for the others.  The keywords make the mistaken versions:
     ``blocks=1`` (one weight block instead of i, f, g, o), ``biases=1`` or ``0``,
@@ -439,8 +449,8 @@ def parameter_count_variant(input_size, hidden_size, num_layers=1, bidirectional
             layer_input = input_size
         else:
             layer_input = hidden_size if upper_input == "hidden" else below
-        # one layer and direction: chapter 4's count (helpers.count_variant)
-        total += n_directions * count_variant("lstm", layer_input, hidden_size, gates={"lstm": blocks}, biases=biases)
+        # one layer and direction: chapter 4's count (helpers._count_variant)
+        total += n_directions * _count_variant("lstm", layer_input, hidden_size, gates={"lstm": blocks}, biases=biases)
     return total
 
 
@@ -451,12 +461,12 @@ def parameter_count_cases() -> list[Case]:
             for d, h, n, b in sizes]
 
 
-LSTM_PARAMETER_COUNT = Exercise(
+_LSTM_PARAMETER_COUNT = Exercise(
     name="lstm_parameter_count",
     signature="lstm_parameter_count(input_size, hidden_size, num_layers, bidirectional) -> int",
     outputs=(Output("parameter count", "scalar"),),
-    reference=parameter_count_variant,
-    variant=parameter_count_variant,
+    reference=_parameter_count_variant,
+    variant=_parameter_count_variant,
     cases=parameter_count_cases,
     catalogue=(
         _mistake("lstm_parameter_count", "one_block", "one weight block instead of four",
@@ -473,7 +483,7 @@ LSTM_PARAMETER_COUNT = Exercise(
         _mistake("lstm_parameter_count", "upper_input", "upper layers counted as reading the input",
                  "A stacked layer reads the output sequence of the layer below it, not x: its weight_ih has "
                  "H (or 2H) columns, not input_size.",
-                 "for layer k > 0, D_in = H * (2 if bidirectional else 1).", upper_input="input"),
+                 "for layer k > 0 the input size is H, or 2H when the layers are bidirectional.", upper_input="input"),
         _mistake("lstm_parameter_count", "upper_hidden", "upper layers of a bidirectional stack read H",
                  "Above a bidirectional layer the next layer reads both directions concatenated: 2H features "
                  "per step, so its weight_ih has 2H columns.",
@@ -483,26 +493,27 @@ LSTM_PARAMETER_COUNT = Exercise(
                  "(the parameters whose names end in '_reverse').",
                  "count every layer twice when bidirectional=True.", directions="once"),
     ),
-    equations=("per layer k and direction:  4H * (D_k + H + 2)      (4 blocks i, f, g, o; two bias vectors)\n"
-               "D_0 = input_size;   D_k = H, or 2H when bidirectional, for k > 0\n"
-               "total = sum over layers and directions   (equals sum(p.numel() for p in lstm.parameters()))"),
+    equations="""
+per layer k and per direction: weight_ih_lk (4H x D_k), weight_hh_lk (4H x H), bias_ih_lk and bias_hh_lk (4H)
+D_0 = input_size;  for k > 0, D_k = H, or 2H when the layer below is bidirectional
+""",
     see="the sections on stacked and bidirectional layers",
     rtol=0.0,
     atol=0.5,
 )
 
 
-def lstm_parameter_count(fn) -> bool:
+def lstm_parameter_count(fn, hint: int = 0) -> CheckResult:
     """Check ``fn(input_size, hidden_size, num_layers, bidirectional) -> int``, the size of an ``nn.LSTM``."""
-    return run_exercise(LSTM_PARAMETER_COUNT, fn)
+    return run_exercise(_LSTM_PARAMETER_COUNT, fn, hint)
 
 
 #: Every checker of this module with its exercise (for a catalogue of mistakes).
-EXERCISES = {
-    "decoder_inputs": (DECODER_INPUTS,),
-    "greedy_decode": (GREEDY_DECODE,),
-    "exact_match": (EXACT_MATCH,),
-    "last_valid_output": (LAST_VALID_OUTPUT,),
-    "bidirectional_summary": (BIDIRECTIONAL_SUMMARY,),
-    "lstm_parameter_count": (LSTM_PARAMETER_COUNT,),
+_EXERCISES = {
+    "decoder_inputs": (_DECODER_INPUTS,),
+    "greedy_decode": (_GREEDY_DECODE,),
+    "exact_match": (_EXACT_MATCH,),
+    "last_valid_output": (_LAST_VALID_OUTPUT,),
+    "bidirectional_summary": (_BIDIRECTIONAL_SUMMARY,),
+    "lstm_parameter_count": (_LSTM_PARAMETER_COUNT,),
 }

@@ -189,3 +189,34 @@ def test_clipping_run_at_toy_size():
     rows = result["tables"]["runs"]["rows"]
     # global-norm clipping never turns the gradient; element-wise clipping does once it acts
     assert all(row[5] == "-" or row[5] > 0.999 for row in rows if row[0] == clipping.LABELS["norm"])
+
+
+def test_imdb_runs_at_toy_size(tmp_path):
+    """Both chapter-7 records' code on a synthetic review tree (the real sizes are the registered configs)."""
+    from imdb_synthetic import make_tree
+    from lstm_edu.records.runs import imdb_runs
+
+    root = make_tree(tmp_path / "src", n_per_class=24)
+    small = dict(imdb_runs.ARTICLES, limit=None, epochs_a=1, epochs_d=1, buggy_a_vocab=30)
+    result = imdb_runs.run_articles(small, data=root, cache_dir=tmp_path / "cache")
+    assert {"A-fixed", "A-buggy", "D-fixed", "D-buggy"} <= set(result["metrics"])
+    for key in ("A-fixed", "A-buggy", "D-fixed", "D-buggy"):
+        assert 0 <= result["metrics"][key]["test_accuracy"] <= 1
+    assert "reduced" in result["notes"]
+    small = dict(imdb_runs.MODELS, overrides={"limit": None, "epochs": 1, "vocab_size": 200, "min_freq": 1},
+                 models=["lstm", "bow"], bootstrap=50)
+    result = imdb_runs.run_models(small, data=root, cache_dir=tmp_path / "cache")
+    val = result["metrics"]["validation"]
+    assert list(val) == ["lstm", "bow"] and val["lstm"]["minus_lstm"] == 0.0
+    assert val["bow"]["ci95"][0] <= val["bow"]["accuracy"] <= val["bow"]["ci95"][1]
+
+
+def test_bootstrap_intervals_are_paired():
+    import numpy as np
+
+    from lstm_edu.records.runs.imdb_runs import _bootstrap
+
+    a = np.array([1, 0] * 500)
+    out = _bootstrap({"a": a, "same": a.copy()}, 200, 0)
+    assert out["same"]["minus_a_ci95"] == [0.0, 0.0]  # identical predictions: no difference in any resample
+    assert out["a"]["ci95"][0] < 0.5 < out["a"]["ci95"][1]

@@ -115,3 +115,17 @@ def test_unrolled_alt_names_the_steps_shown():
     assert "1, 2, 3, …, T" in figures.alt_of(unrolled_rnn_figure(4))
     assert "over the time steps 1, 2" in figures.alt_of(unrolled_rnn_figure(2))
     assert "backpropagation through time" in figures.alt_of(unrolled_rnn_figure(2, backward=True))
+
+
+def test_cell_diagrams_say_what_they_show_and_list_their_values():
+    from lstm_edu.diagrams.gru_cell import GRU_KEYS, GRU_NAMES, gru_cell_diagram
+    from lstm_edu.diagrams.lstm_cell import LSTM_KEYS, LSTM_NAMES, lstm_cell_diagram
+
+    assert set(LSTM_NAMES) == set(LSTM_KEYS) and set(GRU_NAMES) == set(GRU_KEYS)
+    lstm = lstm_cell_diagram({"f": 0.5, "x": 0.25, "h": -0.1})
+    svg = lstm.svg()
+    assert 'role="img"' in svg and "forget gate f" in svg.split("aria-label=", 1)[1].split('"')[1]
+    shown = lstm._repr_html_()
+    assert "Values shown: input x_t = 0.25; forget gate f = 0.50; new hidden state h_t = \u22120.10." in shown
+    assert "Values shown" not in gru_cell_diagram()._repr_html_()  # nothing to list without values
+    assert "update gate z" in gru_cell_diagram().svg()

@@ -198,6 +198,21 @@ class Drawing:
     max_width: int = 640
     elements: list[_Element] = field(default_factory=list)
     keys: set = field(default_factory=set)
+    #: What the picture shows, in words: with ``title`` it is the SVG's text alternative.
+    description: str = ""
+    #: A reader's name for each value key (``"f"`` -> ``"forget gate f"``), for the value list.
+    value_names: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The text alternative: the title, then the description."""
+        return f"{self.title}. {self.description}" if self.description else self.title
+
+    def describe_values(self, values: Mapping[str, object]) -> str:
+        """The values shown, in words and in the drawing's order: ``"forget gate f = 0.62; ..."``."""
+        order = [key for key in self.value_names if key in values]
+        order += sorted(key for key in values if key not in self.value_names)
+        return "; ".join(f"{self.value_names.get(key, key)} = {format_number(values[key])}" for key in order)
 
     # ------------------------------------------------------------- primitives
 
@@ -279,8 +294,8 @@ class Drawing:
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
             f'width="100%" style="max-width:{self.max_width}px;height:auto;font-family:sans-serif" '
-            f'role="img" aria-label="{html.escape(self.title, quote=True)}" class="lstm-edu-cell-diagram">',
-            f"<title>{html.escape(self.title)}</title>",
+            f'role="img" aria-label="{html.escape(self.label, quote=True)}" class="lstm-edu-cell-diagram">',
+            f"<title>{html.escape(self.label)}</title>",
             f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
             'markerHeight="9" markerUnits="userSpaceOnUse" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#444"/></marker></defs>',
         ]
@@ -304,6 +319,10 @@ class Drawing:
             parts.append(f"<{element.tag} {_attribute_text(attrs)}>{content}</{element.tag}>")
         parts.append("</svg>")
         return "".join(parts)
+
+
+_VISUALLY_HIDDEN = ("position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;"
+                    "clip:rect(0 0 0 0);white-space:nowrap;border:0")
 
 
 class CellDiagram:
@@ -337,7 +356,13 @@ class CellDiagram:
         return self.drawing.render(self.values, uid=self.uid)
 
     def _repr_html_(self) -> str:
-        return f'<div class="lstm-edu-diagram">{self.svg()}</div>'
+        # The SVG is one image to a screen reader (its label says what it shows); the numbers
+        # drawn in it follow as a visually hidden list, so they are not lost.
+        values = ""
+        if self.values:
+            values = (f'<p style="{_VISUALLY_HIDDEN}">Values shown: '
+                      f"{html.escape(self.drawing.describe_values(self.values))}.</p>")
+        return f'<div class="lstm-edu-diagram">{self.svg()}{values}</div>'
 
 
 def script_json(data) -> str:

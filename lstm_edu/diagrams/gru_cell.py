@@ -28,13 +28,30 @@ from lstm_edu.diagrams.lstm_cell import format_vector
 #: ``a_r``, ``a_z``, ``a_n``; gates ``r``, ``z``; the recurrent term ``hn`` and its
 #: reset version ``rhn`` = r*hn; the candidate ``n``; ``zh`` = z*h_prev, ``omz`` = 1 - z,
 #: ``omzn`` = (1 - z)*n and the new state ``h``.
+#: The diagram in words (part of its text alternative).
+GRU_DESCRIPTION = (
+    "Diagram of one GRU step. The hidden state runs along the top from h_(t-1) on the left to h_t on "
+    "the right: the old state is scaled by the update gate z, the candidate n by 1 - z, and the two "
+    "are added. Below, the input x_t and h_(t-1) feed the reset gate r and the update gate z "
+    "(sigmoids, shaded greener the more open they are) and the candidate n (tanh, red when positive, "
+    "blue when negative), whose recurrent part is multiplied by r. Every box prints its value, and a "
+    "wire is drawn thicker the larger the value it carries.")
+#: A reader's name for each value, in the order a reader follows the step.
+GRU_NAMES = {
+    "x": "input x_t", "h_prev": "previous hidden state h_(t-1)", "a_r": "reset gate pre-activation",
+    "r": "reset gate r", "a_z": "update gate pre-activation", "z": "update gate z",
+    "hn": "recurrent part of the candidate", "rhn": "r times the recurrent part",
+    "a_n": "candidate pre-activation", "n": "candidate n", "zh": "z*h_(t-1)", "omz": "1 - z",
+    "omzn": "(1 - z)*n", "h": "new hidden state h_t",
+}
 GRU_KEYS = ("x", "h_prev", "a_r", "a_z", "a_n", "r", "z", "hn", "rhn", "n", "zh", "omz", "omzn", "h")
 
 
 @lru_cache(maxsize=1)
 def gru_drawing() -> Drawing:
     """The geometry of the GRU cell diagram (built once)."""
-    d = Drawing(600, 340, "GRU cell (PyTorch): h_t = (1-z)*n + z*h_(t-1), n = tanh(W_in x + b_in + r*(W_hn h + b_hn))")
+    d = Drawing(600, 340, "GRU cell (PyTorch): h_t = (1-z)*n + z*h_(t-1), n = tanh(W_in x + b_in + r*(W_hn h + b_hn))",
+                description=GRU_DESCRIPTION, value_names=dict(GRU_NAMES))
     top_y, gate_y, bus_y = 52, 200, 304
     xz, xr, xn, x_r_times, hn_y = 200, 310, 510, 405, 262
     x_drop, x_join, y_mix = 60, 110, 128

@@ -36,6 +36,23 @@ from lstm_edu.diagrams._cell_svg import CellDiagram, Drawing, format_number
 LSTM_KEYS = ("x", "h_prev", "c_prev", "a_i", "a_f", "a_g", "a_o", "i", "f", "g", "o",
              "fc", "ig", "c", "tanh_c", "h")
 
+#: The diagram in words (part of its text alternative).
+LSTM_DESCRIPTION = (
+    "Diagram of one LSTM step. The cell state runs along the top from c_(t-1) on the left to c_t on "
+    "the right: it is multiplied by the forget gate f, then i*g is added. Below, the input x_t and the "
+    "previous hidden state h_(t-1) feed four boxes: the input gate i, the forget gate f and the output "
+    "gate o (sigmoids, shaded greener the more open they are) and the candidate g (tanh, red when "
+    "positive, blue when negative). The new hidden state h_t, on the right, is o*tanh(c_t). Every box "
+    "prints its value, and a wire is drawn thicker the larger the value it carries.")
+#: A reader's name for each value, in the order a reader follows the step.
+LSTM_NAMES = {
+    "x": "input x_t", "h_prev": "previous hidden state h_(t-1)", "c_prev": "previous cell state c_(t-1)",
+    "a_f": "forget gate pre-activation", "f": "forget gate f", "a_i": "input gate pre-activation",
+    "i": "input gate i", "a_g": "candidate pre-activation", "g": "candidate g",
+    "a_o": "output gate pre-activation", "o": "output gate o", "fc": "f*c_(t-1)", "ig": "i*g",
+    "c": "new cell state c_t", "tanh_c": "tanh(c_t)", "h": "new hidden state h_t",
+}
+
 #: Gate names in PyTorch's block order.
 GATE_ORDER = ("i", "f", "g", "o")
 
@@ -43,7 +60,8 @@ GATE_ORDER = ("i", "f", "g", "o")
 @lru_cache(maxsize=1)
 def lstm_drawing() -> Drawing:
     """The geometry of the LSTM cell diagram (built once)."""
-    d = Drawing(600, 340, "LSTM cell: c_t = f*c_(t-1) + i*g, h_t = o*tanh(c_t)")
+    d = Drawing(600, 340, "LSTM cell: c_t = f*c_(t-1) + i*g, h_t = o*tanh(c_t)",
+                description=LSTM_DESCRIPTION, value_names=dict(LSTM_NAMES))
     cell_y, gate_y, bus_y = 52, 205, 292
     xf, xi, xg, xo = 170, 270, 370, 470
     x_plus, x_ig, y_ig = 320, 320, 128

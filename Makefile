@@ -20,7 +20,7 @@ export LSTM_EDU_DATA ?= $(SHARED_DATA)
 endif
 
 .PHONY: help env vendor book serve test test-unit test-notebooks test-build test-browser \
-        student sync-colab clean distclean
+        student sync-colab records clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ student: env  ## write the student and instructor editions into _build/
 
 sync-colab: env  ## regenerate the hidden Colab set-up cell of every notebook
 	$(PY) scripts/sync_colab_cells.py
+
+records:  ## list the full-size records and their state (run one: python -m lstm_edu.records run NAME)
+	$(PY) -m lstm_edu.records list
 
 clean:  ## remove the built book
 	rm -rf _build

@@ -222,11 +222,15 @@ def test_live_widget_displays_with_a_plain_text_fallback():
     from lstm_edu.widgets.gradient_flow_viewer import live_gradient_flow
 
     InteractiveShell.instance()
+    calls = []
     live = lstm_explorer(live=True)
-    flow = live_gradient_flow(lambda s, T: [0.0] * (T + 1), singular_value=(0.5, 1.5, 0.5), lengths=(2, 4, 2))
+    flow = live_gradient_flow(lambda s, T: calls.append((s, T)) or [0.0] * (T + 1),
+                              singular_value=(0.5, 1.5, 0.5), lengths=(2, 4, 2))
+    flow.clear_output = False  # outside a kernel, clear_output would also clear what this test captures
     with capture_output() as captured:
         display(live)
         display(flow)
+    assert calls, "the first picture must be drawn by the time the widget is shown (ipywidgets 7: on display)"
     views = [out.data["application/vnd.jupyter.widget-view+json"] for out in captured.outputs]
     assert [view["model_id"] for view in views] == [live.box.model_id, flow.model_id]
     assert all(view["version_major"] == 2 for view in views)

@@ -166,7 +166,7 @@ def test_results_page_is_generated_and_up_to_date():
 # The registered experiments' own code, at toy sizes (the record sizes are the registered configs).
 
 def test_ablation_and_comparison_runs_at_toy_size():
-    from lstm_edu.records.runs import adding
+    from lstm_edu.records.catalogue import adding
 
     small = dict(adding.ABLATION, T=5, hidden=4, steps=25, seeds=[0], curve_every=10)
     result = adding.run_ablation(small)
@@ -179,7 +179,7 @@ def test_ablation_and_comparison_runs_at_toy_size():
 
 
 def test_clipping_run_at_toy_size():
-    from lstm_edu.records.runs import clipping
+    from lstm_edu.records.catalogue import clipping
 
     small = dict(clipping.CONFIG, T=10, hidden=6, steps=4, seeds=[0], every=2, val_size=20)
     result = clipping.run(small)
@@ -194,7 +194,7 @@ def test_clipping_run_at_toy_size():
 def test_imdb_runs_at_toy_size(tmp_path):
     """Both chapter-7 records' code on a synthetic review tree (the real sizes are the registered configs)."""
     from imdb_synthetic import make_tree
-    from lstm_edu.records.runs import imdb_runs
+    from lstm_edu.records.catalogue import imdb_runs
 
     root = make_tree(tmp_path / "src", n_per_class=24)
     small = dict(imdb_runs.ARTICLES, limit=None, epochs_a=1, epochs_d=1, buggy_a_vocab=30)
@@ -214,7 +214,7 @@ def test_imdb_runs_at_toy_size(tmp_path):
 def test_bootstrap_intervals_are_paired():
     import numpy as np
 
-    from lstm_edu.records.runs.imdb_runs import _bootstrap
+    from lstm_edu.records.catalogue.imdb_runs import _bootstrap
 
     a = np.array([1, 0] * 500)
     out = _bootstrap({"a": a, "same": a.copy()}, 200, 0)

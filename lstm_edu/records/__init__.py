@@ -29,7 +29,7 @@ Modules, by job: :mod:`~lstm_edu.records.registry` (named experiments),
 :mod:`~lstm_edu.records.display` (figures, tables, captions, placeholders),
 :mod:`~lstm_edu.records.report` (the generated ``benchmarks/RESULTS.md``),
 :mod:`~lstm_edu.records.freshness` (which records the notebooks use, and whether they are current),
-:mod:`~lstm_edu.records.runs` (the experiments of chapters 2 to 7 registered here).
+:mod:`~lstm_edu.records.catalogue` (the experiments of chapters 2 to 7 registered here).
 """
 
 from lstm_edu.records.display import caption, show

@@ -144,7 +144,7 @@ def _discover() -> None:
     if _DISCOVERED:
         return
     _DISCOVERED = True
-    importlib.import_module("lstm_edu.records.runs")
+    importlib.import_module("lstm_edu.records.catalogue")
     root = Path(__file__).resolve().parent.parent
     for candidate in sorted(root.glob("*/recorded.py")):
         importlib.import_module(f"lstm_edu.{candidate.parent.name}.recorded")

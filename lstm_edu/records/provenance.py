@@ -115,13 +115,13 @@ class Stopwatch:
         self.load_end = load_average()
 
 
-def collect(name: str, config: dict, watch: Stopwatch, command: str | None = None) -> dict:
-    """The provenance dict stored in a record."""
+def collect(name: str, config: dict, watch: Stopwatch, command: str | None = None, git: dict | None = None) -> dict:
+    """The provenance dict stored in a record (``git``: the checkout's state when the run started)."""
     return {
         "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "device": device_info(),
         "versions": library_versions(),
-        "git": git_commit(),
+        "git": git if git is not None else git_commit(),
         "command": command or " ".join([Path(sys.executable).name, *sys.argv]),
         "wall_s": round(watch.wall_s, 1),
         "cpu_s": round(watch.cpu_s, 1),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lstm_edu.records.provenance import Stopwatch, collect, config_hash
+from lstm_edu.records.provenance import Stopwatch, collect, config_hash, git_commit
 from lstm_edu.records.registry import get
 from lstm_edu.records.storage import Record, save
 
@@ -39,13 +39,14 @@ def run(name: str, folder: Path | None = None, command: str | None = None) -> Re
         if not torch.cuda.is_available():
             raise RuntimeError(f"{name} is a GPU record: torch sees no CUDA device on this machine")
     config = entry.config
+    git = git_commit()  # the code that runs is the code checked out now, not at the end
     with Stopwatch() as watch:
         result = entry.run(dict(config))
     _check_result(name, result)
     record = Record(
         name=name, metrics=result["metrics"], curves={k: list(v) for k, v in result["curves"].items()},
         seeds=list(result["seeds"]), config=config, config_hash=config_hash(config),
-        provenance=collect(name, config, watch, command or entry.command),
+        provenance=collect(name, config, watch, command or entry.command, git),
         tables=result.get("tables") or {}, notes=str(result.get("notes") or ""),
     )
     save(record, folder)

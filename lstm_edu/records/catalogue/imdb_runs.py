@@ -28,8 +28,8 @@ import numpy as np
 from lstm_edu.records.registry import register
 from lstm_edu.records.catalogue._common import set_threads
 
-ARTICLES = dict(limit=4000, epochs_a=3, epochs_d=3, buggy_a_vocab=500, seed=0, threads=1)
-MODELS = dict(preset="quick", overrides={"limit": None, "epochs": 1}, models=["bilstm", "lstm", "gru", "bow"],
+ARTICLES = dict(limit=None, epochs_a=3, epochs_d=3, buggy_a_vocab=500, seed=0, threads=1)
+MODELS = dict(preset="quick", overrides={"limit": None}, models=["bilstm", "lstm", "gru", "bow"],
               bootstrap=2000, seed=0, threads=1)
 
 
@@ -186,11 +186,11 @@ def run_articles(config: dict, data=None, cache_dir=None) -> dict:
                          round(m["train_seconds"], 1)])
         metrics[f"{system}-sizes"] = {**prepared.sizes(), "epochs": epochs,
                                       "article_epochs": articles.SYSTEMS[system]["epochs"]}
-    limit = "all" if config["limit"] is None else f"{config['limit']:,}"
-    notes = (f"reduced from the articles' configurations: {limit} reviews per split (article: 25,000), "
-             f"A {config['epochs_a']} epochs (article: 10), D {config['epochs_d']} epochs (article: 5), "
-             f"buggy A's multi-hot vector over the {config['buggy_a_vocab']} most frequent words (article: 10,000); "
-             "one CPU thread")
+    data = ("all 25,000 training reviews (20% held out for validation) and 25,000 test reviews"
+            if config["limit"] is None else f"{config['limit']:,} reviews per split (articles: 25,000)")
+    notes = (f"reduced from the articles' configurations: A {config['epochs_a']} epochs (article: 10), "
+             f"D {config['epochs_d']} epochs (article: 5), buggy A's multi-hot vector over the "
+             f"{config['buggy_a_vocab']} most frequent words (article: 10,000); {data}; one CPU thread")
     return {"metrics": metrics, "curves": curves, "seeds": [config["seed"]],
             "tables": {"systems": {"columns": ["system", "version", "val accuracy", "test accuracy", "test SE", "train s"],
                                    "rows": rows}},
@@ -255,8 +255,8 @@ def run_models(config: dict, data=None, cache_dir=None) -> dict:
         "parameters": params, **{f"n_{k}": v for k, v in prepared.sizes().items()},
         "settings": {k: v for k, v in dataclasses.asdict(base).items() if k not in ("description",)},
     }
-    notes = (f"the '{config['preset']}' preset's models and settings on all {len(prepared.train):,} training "
-             f"reviews for {base.epochs} epoch(s), one seed; bootstrap intervals over the "
+    notes = (f"the '{config['preset']}' preset's models and settings, but all {len(prepared.train):,} training "
+             f"reviews, {base.epochs} epochs, one seed; bootstrap intervals over the "
              f"{len(prepared.val):,} validation reviews; one CPU thread")
     return {"metrics": metrics, "curves": curves, "seeds": [config["seed"]],
             "tables": {"models": {"columns": ["model", "val accuracy", "test accuracy", "parameters", "train s"],

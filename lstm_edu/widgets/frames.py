@@ -188,7 +188,7 @@ _SCRIPT = """
     frames.forEach(function (f, k) { f.hidden = k !== flat; });
     root.setAttribute("data-frame", flat);
     if (announce) {
-      var f = frames[flat], what = (f.getAttribute("alt") || f.textContent || "").replace(/\\s+/g, " ").trim();
+      var f = frames[flat], what = (f.getAttribute("alt") || f.innerText || f.textContent || "").replace(/\\s+/g, " ").trim();
       var say = data.html ? what : words.join(", ") + ": " + what;
       if (live.textContent !== say) live.textContent = say;
     }
@@ -220,11 +220,6 @@ _SCRIPT = """
 
 def _is_png(frame) -> bool:
     return isinstance(frame, (bytes, bytearray)) and bytes(frame[:8]) == PNG_MAGIC
-
-
-def _text_of(panel: str) -> str:
-    """The words of an HTML panel (what the live region announces)."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", panel))).strip()
 
 
 class FrameViewer:

@@ -20,7 +20,7 @@ export LSTM_EDU_DATA ?= $(SHARED_DATA)
 endif
 
 .PHONY: help env vendor book serve test test-unit test-notebooks test-build test-browser \
-        student sync-colab records clean distclean
+        test-grading student sync-colab records clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ serve:  ## serve the built book on http://127.0.0.1:$(PORT)/
 
 test: env vendor  ## run the whole test suite (unit, notebooks, clean build, browser)
 	@browser=$$(bash scripts/ensure-chromium.sh) && \
-	$(MAKE) --no-print-directory test-unit test-notebooks test-build && \
+	$(MAKE) --no-print-directory test-unit test-notebooks test-build test-grading && \
 	if [[ "$$browser" == skip ]]; then \
 	  echo "BROWSER TESTS SKIPPED: LSTM_EDU_SKIP_BROWSER=1 was set"; \
 	else \
@@ -68,8 +68,32 @@ test-build: env vendor  ## clean book build from an empty _build, -W -n --keep-g
 test-browser: env  ## browser tests of the built HTML (headless Debian chromium)
 	$(PY) -m pytest -m browser -q
 
-student: env  ## write the student and instructor editions into _build/
-	$(PY) -m lstm_edu.classroom --notebooks notebooks --out _build
+# The classroom tools need only nbformat (and numpy, which `import lstm_edu` loads): a small
+# environment of their own, so that `make student` does not build the book's 1.5 GB one.
+CLASSROOM_VENV ?= .venv-classroom
+CLASSROOM_OK   := $(CLASSROOM_VENV)/.classroom-ready
+$(CLASSROOM_OK):
+	python3 -m venv $(CLASSROOM_VENV)
+	$(CLASSROOM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "nbformat>=5.10" "numpy>=1.26"
+	touch $@
+
+student: $(CLASSROOM_OK)  ## student and instructor editions, and nbgrader sources, into _build/
+	$(CLASSROOM_VENV)/bin/python -m lstm_edu.classroom --notebooks notebooks --out _build --nbgrader
+
+# nbgrader and otter-grader live in an environment of their own (never in .venv): torch 2.13.0
+# first, so nothing pulls a CUDA build, then the graders and the book's runtime requirements.
+GRADING_VENV ?= .venv-grading
+GRADING_OK   := $(GRADING_VENV)/.grading-ready
+$(GRADING_OK): requirements.txt pyproject.toml
+	python3 -m venv $(GRADING_VENV)
+	$(GRADING_VENV)/bin/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(GRADING_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  nbgrader==0.9.6 otter-grader==7.0.0 ipykernel pytest -r requirements.txt
+	$(GRADING_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+test-grading: $(GRADING_OK)  ## nbgrader and otter-grader routes with the real tools, in .venv-grading/
+	PATH="$(abspath $(GRADING_VENV))/bin:$$PATH" $(GRADING_VENV)/bin/python -m pytest tests/grading -q -p no:cacheprovider
 
 sync-colab: env  ## regenerate the hidden Colab set-up cell of every notebook
 	$(PY) scripts/sync_colab_cells.py
@@ -81,4 +105,4 @@ clean:  ## remove the built book
 	rm -rf _build
 
 distclean: clean  ## also remove the environment and vendored assets
-	rm -rf $(VENV) _vendor
+	rm -rf $(VENV) $(CLASSROOM_VENV) $(GRADING_VENV) _vendor

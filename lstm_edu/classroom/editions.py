@@ -385,6 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", default="_build", help="where to write student/, instructor/ and the zips")
     parser.add_argument("--list", action="store_true", help="only list the exercises of every notebook")
     parser.add_argument("--catalogue", action="store_true", help="only print the mistakes each checker diagnoses")
+    parser.add_argument("--nbgrader", action="store_true",
+                        help="also write <out>/nbgrader/: nbgrader source notebooks and a recommended nbgrader_config.py")
+    parser.add_argument("--otter", action="store_true",
+                        help="also write <out>/otter/: otter-grader master notebooks (executed; needs a Jupyter kernel)")
     args = parser.parse_args(argv)
     notebooks = Path(args.notebooks)
     try:
@@ -400,6 +404,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             for warning in lint(read_notebook(path), path.name):
                 print(f"warning: {warning}", file=sys.stderr)
         written = build_editions(notebooks, args.out)
+        if args.nbgrader:
+            from lstm_edu.classroom.nbgrader import build_nbgrader
+
+            print(f"nbgrader: {build_nbgrader(notebooks, args.out)}/ (source/<assignment>/ and nbgrader_config.py)")
+        if args.otter:
+            from lstm_edu.classroom.otter import build_otter
+
+            print(f"otter-grader: {build_otter(notebooks, args.out)}/ (master notebooks for `otter assign`)")
     except ClassroomError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

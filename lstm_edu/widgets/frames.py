@@ -223,7 +223,7 @@ def _is_png(frame) -> bool:
 
 
 class FrameViewer:
-    """Precomputed frames chosen by one or two controls, switched in the browser.
+    """Precomputed frames chosen by one control or more, switched in the browser.
 
     Args:
         frames: the frames in row-major order over ``axes`` (``len(frames)`` is the
@@ -262,10 +262,11 @@ class FrameViewer:
         else:
             raise TypeError("frames must all be PNG bytes (use lstm_edu.widgets.frames.figure_to_png) "
                             "or all HTML strings")
+        alts = None if alts is None else list(alts)
         if self.kind == "image":
-            if alts is None or len(list(alts)) != count:
+            if alts is None or len(alts) != count:
                 raise ValueError(f"give one text alternative per frame ({count}), got "
-                                 f"{'none' if alts is None else len(list(alts))}")
+                                 f"{'none' if alts is None else len(alts)}")
             self.alts = [str(a).strip() for a in alts]
             if not all(self.alts):
                 raise ValueError("every frame needs a non-empty text alternative (alt)")
@@ -282,7 +283,7 @@ class FrameViewer:
         if isinstance(interval_ms, bool) or not isinstance(interval_ms, int) or interval_ms < 20:
             raise ValueError(f"interval_ms must be an integer >= 20, got {interval_ms!r}")
         self.play, self.interval_ms, self.title, self.css_class = bool(play), interval_ms, title, css_class
-        digest = hashlib.sha1(b"".join(f if isinstance(f, bytes) else str(f).encode() for f in self.frames))
+        digest = hashlib.sha1(b"".join(bytes(f) if self.kind == "image" else f.encode() for f in self.frames))
         self.uid = uid or f"lstm-edu-frames-{next(_ids)}-{digest.hexdigest()[:6]}"
         self.html = self._build()
 

@@ -50,7 +50,7 @@ def cmd_show(args) -> int:
     columns, rows = (entry.table or display.default_table)(record)
     print(display.format_table(columns, rows))
     if args.save:
-        figure = (entry.plot or display.default_plot)(record)
+        figure = display.draw(entry, record)
         if figure is None:
             print("this record has no figure")
         else:

@@ -86,24 +86,42 @@ def default_plot(record: Record):
             panels[match["quantity"]][match["group"]].append(values)
     if not panels:
         return None
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.2), squeeze=False)
-    for ax, (quantity, groups) in zip(axes[0], sorted(panels.items())):
-        for colour, (group, runs) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 4, sorted(groups.items())):
+    from lstm_edu.figures import COLUMN_WIDTH_IN, LINESTYLES, PALETTE
+
+    rows = -(-len(panels) // 2)
+    fig, axes = plt.subplots(rows, min(2, len(panels)), figsize=(COLUMN_WIDTH_IN, 2.8 * rows), squeeze=False)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    for ax, (quantity, groups) in zip(axes.flat, sorted(panels.items())):
+        for k, (group, runs) in enumerate(sorted(groups.items())):
+            colour, style = PALETTE[k % len(PALETTE)], LINESTYLES[k % len(LINESTYLES)]
             length = min(len(r) for r in runs)
             steps = record.curves.get(f"{group}/step") or record.curves.get("step")
             x = np.asarray(steps[:length]) if steps else np.arange(length)
             data = np.array([[np.nan if v is None else v for v in r[:length]] for r in runs], dtype=float)
             for row in data:
-                ax.plot(x, row, color=colour, lw=0.7, alpha=0.45)
+                ax.plot(x, row, color=colour, ls=style, lw=0.7, alpha=0.45)
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing step has no median
                 median = np.nanmedian(data, axis=0)
-            ax.plot(x, median, color=colour, lw=2, label=f"{group} (median of {len(runs)})")
+            ax.plot(x, median, color=colour, ls=style, lw=2, label=f"{group} (median of {len(runs)})")
         ax.set_title(quantity)
         ax.set_xlabel("step")
-        ax.legend(fontsize=7)
+        ax.legend()
     fig.tight_layout()
     return fig
+
+
+def draw(entry, record):
+    """The record's figure in the book's style (:mod:`lstm_edu.figures`), with alt text; None if it has none."""
+    from lstm_edu import figures
+
+    with figures.style():
+        figure = (entry.plot or default_plot)(record)
+    if figure is not None and figures.alt_of(figure) is None:
+        figures.set_alt(figure, f"Curves of the recorded full-size run {record.name} ({entry.title}); "
+                                "the table above gives its figures.")
+    return figure
 
 
 def show(name: str) -> None:
@@ -115,12 +133,12 @@ def show(name: str) -> None:
     try:
         record = load(name)
     except FileNotFoundError:
-        print(missing_note(name))
+        _display_note(missing_note(name))
         return None
     columns, rows = (entry.table or default_table)(record)
     print(f"{entry.title} — recorded full-size run '{name}'")
     print(format_table(columns, rows))
-    figure = (entry.plot or default_plot)(record)
+    figure = draw(entry, record)
     if figure is not None:
         _display_figure(figure)
     note = stale_note(record)
@@ -130,17 +148,37 @@ def show(name: str) -> None:
     return None
 
 
-def _display_figure(figure) -> None:
-    """Display a figure inline under IPython; free it in any case (a terminal shows the table only)."""
-    import matplotlib.pyplot as plt
-
+def _display_note(text: str) -> None:
+    """A visible boxed note in a notebook (HTML), plain text elsewhere."""
     try:
         from IPython import get_ipython
         from IPython.display import display
     except ImportError:
         get_ipython = None
+    if get_ipython is None or get_ipython() is None:
+        print(text)
+        return
+    import html
+
+    head, _, rest = text.partition(": ")
+    box = ('<div class="lstm-edu-record-missing" role="note" style="border: 2px solid #D55E00; '
+           'padding: 0.5em 0.8em; margin: 0.5em 0;"><strong>' + html.escape(head) + ":</strong> "
+           + re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(rest)) + "</div>")
+    display({"text/html": box, "text/plain": text}, raw=True)
+
+
+def _display_figure(figure) -> None:
+    """Display a figure inline (with its alt text) under IPython; free it in any case."""
+    import matplotlib.pyplot as plt
+
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        get_ipython = None
     if get_ipython is not None and get_ipython() is not None:
-        display(figure)
+        from lstm_edu import figures
+
+        figures.show(figure)  # displays the <img alt> and closes the figure
     plt.close(figure)
 
 

@@ -112,26 +112,40 @@ def _table(record):
 
 
 def _plot(record):
-    """Each seed's running-mean training MSE (thin), on a log scale, one panel per model, baseline dashed."""
+    """Each seed's running-mean training MSE on a log scale, one panel per model; baseline dashed."""
     import matplotlib.pyplot as plt
     import numpy as np
+
+    from lstm_edu.figures import COLUMN_WIDTH_IN, LINESTYLES, PALETTE, set_alt
 
     groups = {}
     for key, values in record.curves.items():
         parts = key.split("/")
         if len(parts) == 3:
-            groups.setdefault(parts[0], []).append(values)
+            groups.setdefault(parts[0], {})[int(parts[1][4:])] = values
     step = np.asarray(record.curves["step"])
-    fig, axes = plt.subplots(1, len(groups), figsize=(2.6 * len(groups), 2.8), sharey=True, squeeze=False)
-    for ax, (name, runs) in zip(axes[0], groups.items()):
-        for values in runs:
-            ax.plot(step[:len(values)], values, lw=1)
+    rows = -(-len(groups) // 2)
+    fig, axes = plt.subplots(rows, 2, figsize=(COLUMN_WIDTH_IN, 2.5 * rows + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for ax, (name, runs) in zip(axes.flat, groups.items()):
+        for k, (seed, values) in enumerate(sorted(runs.items())):
+            ax.plot(step[:len(values)], values, color=PALETTE[k % len(PALETTE)], ls=LINESTYLES[k % len(LINESTYLES)],
+                    lw=1.3, label=f"seed {seed}")
         ax.axhline(1 / 6, color="gray", ls="--", lw=1)
         ax.axhline(0.05, color="gray", ls=":", lw=1)
-        ax.set(title=name, xlabel="Adam step", yscale="log")
-    axes[0][0].set_ylabel("training MSE (running mean)")
-    fig.suptitle("each line one seed; dashed: baseline 1/6, dotted: 'solved' level 0.05", fontsize=9)
+        ax.set(title=name, yscale="log")
+    for ax in axes[-1]:
+        ax.set_xlabel("Adam step")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("training MSE")
+    axes[0][0].legend(loc="lower left", ncol=2, fontsize=9)
     fig.tight_layout()
+    groups_summary = record.metrics.get("variants") or record.metrics.get("cells") or {}
+    solved = "; ".join(f"{name}: {s['solved']} of {s['runs']} runs solved" for name, s in groups_summary.items())
+    set_alt(fig, f"One panel per model ({', '.join(groups)}): each seed's running-mean training MSE on a log "
+                 f"scale against Adam steps, with the baseline 1/6 dashed and the 'solved' level 0.05 dotted. {solved}.")
     return fig
 
 

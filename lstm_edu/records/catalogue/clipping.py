@@ -129,17 +129,27 @@ def _table(record):
 
 
 def _plot(record):
+    """Validation MSE of every seed, one panel per clipping rule."""
     import matplotlib.pyplot as plt
 
+    from lstm_edu.figures import COLUMN_WIDTH_IN, set_alt
+
     step = record.curves["eval_step"]
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(COLUMN_WIDTH_IN, 3.0), sharey=True)
     for ax, name in zip(axes, CONFIG["clips"]):
         for key, values in record.curves.items():
             if key.startswith(f"{name}/") and key.endswith("/val_mse"):
                 ax.plot(step[:len(values)], values, lw=1)
-        ax.set(title=LABELS[name], xlabel="SGD step", yscale="log")
-    axes[0].set_ylabel("validation MSE (each line one seed)")
+        ax.axhline(1.0, color="gray", ls="--", lw=1)
+        ax.set(title={"none": "none", "value": "element-wise", "norm": "global norm"}[name], xlabel="SGD step",
+               yscale="log")
+    axes[0].set_ylabel("validation MSE")
     fig.tight_layout()
+    medians = "; ".join(f"{m['label']}: median final validation MSE "
+                        + ("n/a" if m["median_final_val_mse"] is None else f"{m['median_final_val_mse']:.3f}")
+                        for m in record.metrics.values() if isinstance(m, dict))
+    set_alt(fig, "Three panels, no clipping, element-wise clipping and global-norm clipping: each line is one seed's "
+                 f"validation MSE on a log scale against SGD steps, the dashed line MSE 1 of predicting 0. {medians}.")
     return fig
 
 

@@ -207,22 +207,29 @@ def _articles_table(record):
 
 
 def _articles_plot(record):
+    """Test accuracy of each system, buggy (hatched) and fixed, with 95% intervals and the chance line."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    labels, values, errors, colours = [], [], [], []
+    from lstm_edu.figures import PALETTE, set_alt
+
+    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+    labels, values, errors = [], [], []
     for key, m in record.metrics.items():
         if key.endswith(("-fixed", "-buggy")):
-            labels.append(key.replace("-", "\n"))
+            system, version = key.split("-")
+            labels.append(f"{system} {version}")
             values.append(m["test_accuracy"])
             errors.append(1.96 * m["test_se"])
-            colours.append("tab:red" if key.endswith("buggy") else "tab:green")
-    ax.bar(range(len(values)), values, yerr=errors, color=colours, capsize=4)
-    ax.axhline(0.5, color="gray", ls="--", lw=1, label="chance")
+            buggy = version == "buggy"
+            ax.bar(len(values) - 1, m["test_accuracy"], yerr=errors[-1], capsize=4,
+                   color=PALETTE[3] if buggy else PALETTE[2], hatch="//" if buggy else None, edgecolor="black")
+    ax.axhline(0.5, color="gray", ls="--", lw=1)
+    ax.text(len(values) - 0.5, 0.51, "chance", ha="right", va="bottom", color="gray")
     ax.set(xticks=range(len(values)), xticklabels=labels, ylim=(0, 1), ylabel="test accuracy",
-           title="tutorial systems, buggy and fixed (95% intervals)")
-    ax.legend(loc="lower right")
+           title="tutorial systems, buggy and fixed")
     fig.tight_layout()
+    text = "; ".join(f"{label}: {value:.3f}" for label, value in zip(labels, values))
+    set_alt(fig, f"Bar chart of test accuracy with 95% intervals, chance (0.5) dashed: {text}.")
     return fig
 
 
@@ -279,16 +286,21 @@ def _models_table(record):
 def _models_plot(record):
     import matplotlib.pyplot as plt
 
+    from lstm_edu.figures import set_alt
+
     val = record.metrics["validation"]
     names = list(val)
-    fig, ax = plt.subplots(figsize=(5.5, 3.0))
+    fig, ax = plt.subplots(figsize=(6.0, 3.2))
     acc = [val[n]["accuracy"] for n in names]
     lo = [val[n]["accuracy"] - val[n]["ci95"][0] for n in names]
     hi = [val[n]["ci95"][1] - val[n]["accuracy"] for n in names]
     ax.errorbar(range(len(names)), acc, yerr=[lo, hi], fmt="o", capsize=5)
     ax.set(xticks=range(len(names)), xticklabels=names, ylabel="validation accuracy",
-           title=f"{record.metrics['n_n_val']:,} validation reviews, 95% bootstrap intervals")
+           title=f"{record.metrics['n_n_val']:,} validation reviews, 95% intervals")
     fig.tight_layout()
+    text = "; ".join(f"{n}: {val[n]['accuracy']:.3f} ({val[n]['ci95'][0]:.3f} to {val[n]['ci95'][1]:.3f})"
+                     for n in names)
+    set_alt(fig, f"Validation accuracy of each model with its 95% bootstrap interval: {text}.")
     return fig
 
 

@@ -81,19 +81,28 @@ def _table(record):
 
 
 def _plot(record):
+    """Test accuracy after each epoch, each seed one line; LSTM solid with circles, MLP dashed with squares."""
     import matplotlib.pyplot as plt
 
+    from lstm_edu.figures import PALETTE, set_alt
+
     epochs = record.curves["step"]
-    fig, ax = plt.subplots(figsize=(5.5, 3.2))
-    colours = {"lstm": "tab:blue", "mlp": "tab:orange"}
+    fig, ax = plt.subplots(figsize=(6.0, 3.4))
+    looks = {"lstm": dict(color=PALETTE[0], ls="-", marker="o"), "mlp": dict(color=PALETTE[1], ls="--", marker="s")}
+    labelled = set()
     for key, values in record.curves.items():
         if key.endswith("/test_accuracy"):
             name = key.split("/")[0]
-            ax.plot(epochs[:len(values)], values, color=colours.get(name), marker="o", lw=1,
-                    label=name.upper() if key.endswith("seed0/test_accuracy") else None)
-    ax.set(xlabel="epoch", ylabel="test accuracy", title="row-by-row MNIST, each line one seed")
+            ax.plot(epochs[:len(values)], values, lw=1.3, label=None if name in labelled else name.upper(),
+                    **looks.get(name, {}))
+            labelled.add(name)
+    ax.set(xlabel="epoch", ylabel="test accuracy", title="row-by-row MNIST, one line per seed")
     ax.legend()
     fig.tight_layout()
+    finals = "; ".join(f"{name.upper()} mean final test accuracy {m['test_accuracy_mean']:.4f}"
+                       for name, m in record.metrics.items())
+    set_alt(fig, f"Test accuracy after each epoch of the LSTM reading MNIST row by row and of the MLP, one line per "
+                 f"seed: {finals}.")
     return fig
 
 

@@ -20,7 +20,7 @@ export LSTM_EDU_DATA ?= $(SHARED_DATA)
 endif
 
 .PHONY: help env vendor book serve test test-unit test-notebooks test-build test-browser \
-        test-grading student sync-colab records clean distclean
+        test-grading student sync-colab colab test-colab records clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -46,9 +46,9 @@ serve:  ## serve the built book on http://127.0.0.1:$(PORT)/
 	@echo "serving $(HTML) on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory $(HTML)
 
-test: env vendor  ## run the whole test suite (unit, notebooks, clean build, browser)
+test: env vendor  ## run the whole test suite (unit, notebooks, Colab stage, clean build, browser)
 	@browser=$$(bash scripts/ensure-chromium.sh) && \
-	$(MAKE) --no-print-directory test-unit test-notebooks test-build test-grading && \
+	$(MAKE) --no-print-directory test-unit test-notebooks test-colab test-build test-grading && \
 	if [[ "$$browser" == skip ]]; then \
 	  echo "BROWSER TESTS SKIPPED: LSTM_EDU_SKIP_BROWSER=1 was set"; \
 	else \
@@ -97,6 +97,12 @@ test-grading: $(GRADING_OK)  ## nbgrader and otter-grader routes with the real t
 
 sync-colab: env  ## regenerate the hidden Colab set-up cell of every notebook
 	$(PY) scripts/sync_colab_cells.py
+
+colab: env  ## regenerate the Colab edition (colab/, what the Colab buttons open) from the notebooks
+	$(PY) -m lstm_edu.classroom.colab
+
+test-colab: env  ## run the Colab edition on Colab's package versions (venv in .venv-colab/, built once)
+	$(PY) scripts/colab_stage.py
 
 records:  ## list the full-size records and their state (run one: python -m lstm_edu.records run NAME)
 	$(PY) -m lstm_edu.records list

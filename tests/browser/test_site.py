@@ -2,7 +2,7 @@
 
 For each page: no request leaves the site, no console or page errors, every
 image loads, math is typeset (no raw TeX left), and notebook chapters link to
-Colab at their own ``.ipynb``.  Widget pages must respond without a kernel.
+their Colab edition (``colab/``).  Widget pages must respond without a kernel.
 """
 
 from __future__ import annotations
@@ -92,13 +92,23 @@ def test_math_is_rendered(visit):
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)
-def test_colab_button_points_at_the_notebook(browser, site_url, path):
+def test_colab_button_opens_the_colab_edition(browser, site_url, path):
+    """The launch button opens the chapter's Colab edition (colab/<path>.ipynb), which must exist."""
+    import yaml
+
+    from bookpaths import ROOT
+
+    repository = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))["repository"]
+    org_repo = repository["url"].rstrip("/").removeprefix("https://github.com/")
+    expected = (f"https://colab.research.google.com/github/{org_repo}/blob/{repository['branch']}/"
+                f"{repository['path_to_book']}/{path}.ipynb")
     v = open_page(browser, site_url, path)
     links = v.page.eval_on_selector_all("a[href*='colab.research.google.com']", "as => as.map(a => a.href)")
     v.page.context.close()
     assert links, f"{path}: no Colab launch link"
     for href in links:
-        assert href.endswith(f"/{path}.ipynb"), f"{path}: Colab link {href} does not point at its .ipynb"
+        assert href == expected, f"{path}: Colab link {href}, expected the Colab edition {expected}"
+    assert (ROOT / repository["path_to_book"] / f"{path}.ipynb").is_file(), f"{path}: no Colab edition; make colab"
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_PAGES)

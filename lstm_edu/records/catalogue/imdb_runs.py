@@ -28,7 +28,7 @@ import numpy as np
 from lstm_edu.records.registry import register
 from lstm_edu.records.catalogue._common import set_threads
 
-ARTICLES = dict(limit=6000, epochs_a=3, epochs_d=5, buggy_a_vocab=500, seed=0, threads=1)
+ARTICLES = dict(limit=3000, epochs_a=3, epochs_d=5, buggy_a_vocab=500, seed=0, threads=1)
 MODELS = dict(preset="quick", overrides={"limit": None}, models=["bilstm", "lstm", "gru", "bow"],
               bootstrap=2000, seed=0, threads=1)
 

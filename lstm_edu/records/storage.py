@@ -65,9 +65,22 @@ def _round(value):
 
 
 def records_dir() -> Path:
-    """The folder of record files: ``$LSTM_EDU_RECORDS`` if set, else ``records/`` in the repository."""
+    """The folder of record files.
+
+    ``$LSTM_EDU_RECORDS`` if set; else ``records/`` in the repository that holds this package
+    (an editable install or a checkout); else, for a package installed elsewhere (e.g. pip in
+    Colab), a ``records/`` folder in the working directory or its parent, if there is one.
+    """
     env = os.environ.get(RECORDS_ENV, "").strip()
-    return Path(env) if env else REPO_ROOT / "records"
+    if env:
+        return Path(env)
+    here = REPO_ROOT / "records"
+    if here.is_dir() or (REPO_ROOT / "pyproject.toml").is_file():
+        return here
+    for candidate in (Path.cwd() / "records", Path.cwd().parent / "records"):
+        if candidate.is_dir():
+            return candidate
+    return here
 
 
 def record_path(name: str, folder: Path | None = None) -> Path:

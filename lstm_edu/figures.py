@@ -50,9 +50,11 @@ import re
 #: No text in a figure of the book is smaller than this (points).  At 100 dpi shown at
 #: full size, 9 pt is 12.5 CSS px; the tests require at least 9 CSS px on a 1280 px screen.
 MIN_FONT_PT = 9.0
-#: Width of the page column of the HTML book on a 1280 px wide screen, in inches at
-#: :data:`DPI` (the browser tests measure the column).  Wider figures are scaled down.
-COLUMN_WIDTH_IN = 7.5
+#: Width of the text column of the HTML book on a 1280 px wide screen (688 CSS px, 672 px
+#: inside the padding the dark theme gives images), in inches at :data:`DPI`.  A figure this
+#: wide or narrower is shown at its natural size; a wider one is scaled down, and its text
+#: with it (a 10 pt label in an 11 inch wide figure measures 8.7 px).
+COLUMN_WIDTH_IN = 6.7
 DPI = 100
 
 #: Okabe and Ito's colour-blind-safe palette (yellow left out: too pale on white).

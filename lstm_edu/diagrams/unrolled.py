@@ -110,7 +110,7 @@ def draw_unrolled_rnn(ax, steps: int = 4, *, x0: float = 0.4, backward: bool = F
         x += SPACING
     drawing.right = drawing.cells[-1].right[0] + 0.4  # room for the last W_hy label
     if backward:
-        note(ax, (x0 + 0.25, Y_CELL - 0.55), "$\\partial\\mathcal{L}/\\partial h_0$", fontsize=10,
+        note(ax, (x0 + 0.25, Y_CELL - 0.55), "$\\partial\\mathcal{L}/\\partial h_0$", fontsize=11,
              color="#c0392b")
     return drawing
 

@@ -186,7 +186,10 @@ def _is_torch_tensor(value) -> bool:
 def to_array(value, name: str) -> np.ndarray:
     """Read ``value`` (numpy array, torch tensor, list or number) as a float array."""
     if value is None:
-        raise ResultProblem(f"{name} is None. Did you forget a `return` statement?")
+        raise ResultProblem(
+            f"{name} is None. Did you forget a `return` statement? (An exercise whose body is still "
+            "`...`, as otter-grader's student version leaves it, also returns None: write your code there.)"
+        )
     if isinstance(value, Mapping):
         raise ResultProblem(f"{name} should be an array, but it is a dict with keys {sorted(map(str, value))}.")
     if _is_torch_tensor(value):
@@ -232,7 +235,10 @@ def _split_outputs(value, outputs: Sequence[Output]) -> list:
             )
         return [value]
     if value is None:
-        raise ResultProblem(f"Your function returned None. Did you forget `return {names}`?")
+        raise ResultProblem(
+            f"Your function returned None. Did you forget `return {names}`? (If its body is still `...`, "
+            "write your code there.)"
+        )
     if not isinstance(value, (tuple, list)) or _is_torch_tensor(value):
         raise ResultProblem(
             f"Your function should return a tuple ({names}), but it returned a single "

@@ -402,6 +402,113 @@ def copy_baseline(fn, hint: int = 0) -> CheckResult:
     return run_exercise(_COPY_BASELINE, fn, hint)
 
 
+# ------------------------------------------------------------- numerical_gradient
+
+
+def _numerical_gradient_variant(f, x, eps, *, scheme: str = "centred", restore: bool = True):
+    """Finite-difference gradient of a scalar ``f`` at ``x``, one entry at a time, or a mistaken version.
+
+    ``scheme``: ``"centred"`` (correct), ``"forward"`` (one-sided), ``"no_half"`` (centred
+    difference divided by eps instead of 2 eps), ``"backwards_sign"`` (the two values
+    subtracted the wrong way round), ``"all_at_once"`` (every entry moved together).
+    ``restore=False`` leaves each entry moved by -eps after its difference.
+    """
+    x = np.asarray(x, dtype=np.float64) if not isinstance(x, np.ndarray) else x
+    grad = np.zeros_like(x, dtype=np.float64)
+    if scheme == "all_at_once":
+        value = (float(f(x + eps)) - float(f(x - eps))) / (2 * eps)
+        return np.full_like(grad, value)
+    flat, out = x.reshape(-1), grad.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        plus = float(f(x))
+        flat[i] = old - eps
+        minus = float(f(x))
+        flat[i] = old
+        base = float(f(x)) if scheme == "forward" else None
+        if not restore:
+            flat[i] = old - eps
+        out[i] = {
+            "centred": lambda: (plus - minus) / (2 * eps),
+            "forward": lambda: (plus - base) / eps,
+            "no_half": lambda: (plus - minus) / eps,
+            "backwards_sign": lambda: (minus - plus) / (2 * eps),
+        }[scheme]()
+    return grad
+
+
+def _rnn_loss(T: int = 6, seed: int = 3):
+    """The loss 0.5 * ||h_T||^2 of a small tanh RNN, as a function of W_hh (BPTT's quantity)."""
+    rng = np.random.default_rng(seed)
+    H, D = 3, 2
+    xs, w_ih = rng.standard_normal((T, D)), 0.7 * rng.standard_normal((H, D))
+
+    def loss(w_hh):
+        h = np.zeros(H)
+        for x_t in xs:
+            h = np.tanh(w_ih @ x_t + w_hh @ h)
+        return 0.5 * float(h @ h)
+
+    return loss, 0.5 * rng.standard_normal((H, H))
+
+
+def _numerical_gradient_cases() -> list[Case]:
+    names = ("f", "x", "eps")
+    rnn_loss, w_hh = _rnn_loss()
+    return [
+        Case("'f(x) = sum(x**3), x of shape (4,)'", (lambda x: float(np.sum(x ** 3)), np.array([0.5, -1.0, 2.0, 0.1]), 1e-3),
+             names),
+        Case("'f(W) = sum(exp(W) * W), W of shape (2, 3)'",
+             (lambda w: float(np.sum(np.exp(w) * w)), np.linspace(-1.0, 1.5, 6).reshape(2, 3), 1e-4), names),
+        Case("'the loss of a tanh RNN after 6 steps, as a function of W_hh (3, 3)'", (rnn_loss, w_hh, 1e-5), names),
+    ]
+
+
+_NUMERICAL_GRADIENT = Exercise(
+    name="numerical_gradient",
+    signature="numerical_gradient(f, x, eps) -> grad   (f(x) a number; grad has the shape of x)",
+    outputs=(Output("grad"),),
+    reference=lambda f, x, eps: _numerical_gradient_variant(f, x, eps),
+    variant=_numerical_gradient_variant,
+    cases=_numerical_gradient_cases,
+    catalogue=(
+        _mistake("numerical_gradient", "forward", "one-sided (forward) difference",
+                 "Your gradient matches (f(x + eps) - f(x)) / eps. It is a valid estimate, but its error "
+                 "shrinks only like eps, so a gradient check with it cannot tell a small bug from the "
+                 "estimate's own error.",
+                 "evaluate f on BOTH sides of x, at x + eps and at x - eps: the error then shrinks like eps^2.",
+                 scheme="forward"),
+        _mistake("numerical_gradient", "no_half", "the centred difference not divided by 2 eps",
+                 "Your gradient is twice the right one: the two evaluation points are 2 eps apart.",
+                 "the distance between x - eps and x + eps is 2 eps.", scheme="no_half"),
+        _mistake("numerical_gradient", "backwards_sign", "the difference taken the wrong way round",
+                 "Your gradient has the right size but the opposite sign.",
+                 "a slope is (value on the right - value on the left) / distance.", scheme="backwards_sign"),
+        _mistake("numerical_gradient", "all_at_once", "every entry moved at once",
+                 "Your function moves all entries of x together, which measures the derivative along the "
+                 "diagonal direction (the SUM of the partial derivatives), the same number in every entry.",
+                 "move one entry at a time; every other entry stays where it was.", scheme="all_at_once"),
+        _mistake("numerical_gradient", "not_restored", "x not put back after each entry",
+                 "After measuring the slope along an entry, your function leaves that entry moved, so every "
+                 "later entry is measured at a different point, and the caller's x is changed.",
+                 "after the two evaluations, set the entry back to its original value.", restore=False),
+    ),
+    equations="""
+df/dx_i ~ ( f(x + eps e_i) - f(x - eps e_i) ) / (2 eps)      e_i = the unit vector along entry i
+one entry at a time; x is back to its original value afterwards (the caller's array too);
+the error of this centred difference shrinks like eps^2, that of a one-sided difference like eps""",
+    see="Chapter 1, 'Checking BPTT against finite differences'",
+    rtol=1e-7,
+    atol=1e-9,
+)
+
+
+def numerical_gradient(fn, hint: int = 0) -> CheckResult:
+    """Check ``fn(f, x, eps) -> grad``: the centred finite-difference gradient of a scalar function."""
+    return run_exercise(_NUMERICAL_GRADIENT, fn, hint)
+
+
 #: The checkers of this module with their exercises, like ``lstm_edu.check._EXERCISES``.
 _EXERCISES: dict[str, tuple[Exercise, ...]] = {
     "cross_entropy": (_CROSS_ENTROPY,),
@@ -409,6 +516,8 @@ _EXERCISES: dict[str, tuple[Exercise, ...]] = {
     "rnn_jacobian": (_RNN_JACOBIAN,),
     "gradient_bound": (_GRADIENT_BOUND,),
     "copy_baseline": (_COPY_BASELINE,),
+    "numerical_gradient": (_NUMERICAL_GRADIENT,),
 }
 
-__all__ = ["copy_baseline", "cross_entropy", "embedding_backward", "gradient_bound", "rnn_jacobian"]
+__all__ = ["copy_baseline", "cross_entropy", "embedding_backward", "gradient_bound", "numerical_gradient",
+           "rnn_jacobian"]

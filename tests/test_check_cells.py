@@ -75,10 +75,17 @@ SCRATCH = {
 
 
 @pytest.mark.parametrize("name", CELL_CHECKERS)
-def test_the_scratch_reference_passes(name, capsys):
-    passed, out = run_checker(name, SCRATCH[name], capsys)
-    assert passed
-    assert "correct on all" in out
+def test_the_scratch_reference_passes_but_calling_it_is_refused(name, capsys):
+    import dataclasses
+
+    from lstm_edu.check._core import run_exercise
+
+    (exercise,) = _registry.core_exercises()[name]
+    assert run_exercise(dataclasses.replace(exercise, shortcuts=()), SCRATCH[name])
+    assert "correct on all" in capsys.readouterr().out
+    passed, out = run_checker(name, SCRATCH[name], capsys)  # a wrapper around lstm_edu.scratch
+    assert not passed
+    assert "not accepted" in out and "already computes what this exercise asks" in out
 
 
 @pytest.mark.parametrize("name", CELL_CHECKERS)

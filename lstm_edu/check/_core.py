@@ -109,6 +109,9 @@ class Exercise:
     observe: Callable[[object, tuple], object] = lambda result, args: result
     mutable: tuple[str, ...] = ()
     options: Mapping[str, object] = field(default_factory=dict)  # keyword arguments of the public checker
+    #: Names of functions that already compute the answer (the package's or a chapter's own
+    #: implementation, a torch module): a learner's function that calls one is not accepted.
+    shortcuts: tuple[str, ...] = ()
     rtol: float = RTOL
     atol: float = ATOL
 
@@ -350,6 +353,31 @@ def _same_content(before, after) -> bool:
     if isinstance(before, np.ndarray):
         return isinstance(after, np.ndarray) and before.shape == after.shape and np.array_equal(before, after)
     return True
+
+
+def names_used(fn) -> set[str]:
+    """Every global and attribute name the function's code (and the code nested in it) refers to."""
+    code = getattr(fn, "__code__", None)
+    found: set[str] = set()
+    stack = [code] if code is not None else []
+    while stack:
+        current = stack.pop()
+        found.update(current.co_names)
+        stack.extend(const for const in current.co_consts if hasattr(const, "co_names"))
+    return found
+
+
+def shortcut_message(exercise: Exercise, fn) -> str | None:
+    """A kind refusal when ``fn`` calls a function that already solves the exercise."""
+    used = sorted(names_used(fn) & set(exercise.shortcuts))
+    if not used:
+        return None
+    listed = ", ".join(f"`{name}`" for name in used)
+    return (
+        f"Your function calls {listed}, which already computes what this exercise asks (it is the "
+        "package's or the chapter's own implementation). The exercise is to write the computation "
+        "yourself, from the chapter's equations; remove that call."
+    )
 
 
 # -------------------------------------------------------------------- comparing
@@ -627,6 +655,13 @@ def run_exercise(exercise: Exercise, fn, hint: int = 0) -> CheckResult:
             f"{FAIL_MARK} {exercise.name}: expected a function, but got a {type(fn).__name__}. "
             f"Pass the function itself, without calling it: check.{exercise.name}({exercise.name})."
         )
+        return finish(exercise.name, False, out)
+    refusal = shortcut_message(exercise, fn)
+    if refusal:
+        out.say(f"{FAIL_MARK} {exercise.name}: not accepted.")
+        out.say(refusal, indent=2)
+        out.say(f"Expected: {exercise.signature}", indent=2)
+        _report_ladder(out, exercise, (), hint, fn)
         return finish(exercise.name, False, out)
     cases = exercise.cases()
     expected = [flatten(exercise.reference(*fresh_copy(case.args)), exercise.outputs) for case in cases]

@@ -153,8 +153,21 @@ STATE = Output("h_next")
 GRADS = Output("dparams", "dict")
 
 
+#: Functions that already compute each cell exercise (the package's, torch's, chapter 4's general
+#: ``gru_step``): a learner's function calling one of them is refused.
+SHORTCUTS = {
+    "rnn_step": ("rnn_step_forward", "RNNCell", "RNN", "rnn_tanh_cell", "rnn_step"),
+    "lstm_step": ("lstm_step_forward", "LSTMCell", "LSTM", "lstm_cell", "lstm_step"),
+    "gru_step": ("gru_step_forward", "GRUCell", "GRU", "gru_cell", "gru_step"),
+    "rnn_step_backward": ("rnn_step_backward", "backward", "grad", "RNNCell"),
+    "lstm_step_backward": ("lstm_step_backward", "backward", "grad", "LSTMCell"),
+    "gru_step_backward": ("gru_step_backward", "backward", "grad", "GRUCell"),
+}
+
+
 def _exercise(name, signature, outputs, reference, variant, kind, arg_names, mistakes, equations) -> Exercise:
     return Exercise(
+        shortcuts=SHORTCUTS[name],
         name=name,
         signature=signature,
         outputs=outputs,

@@ -46,6 +46,7 @@ def _cifg_variant(x, h_prev, c_prev, params, *, forget: str = "1-i", cell_activa
 
 _CIFG_STEP = Exercise(
     name="cifg_lstm_step",
+    shortcuts=("LSTMCell", "LSTM"),
     signature="cifg_lstm_step(x, h_prev, c_prev, params) -> (h_next, c_next)",
     outputs=(Output("h_next"), Output("c_next")),
     reference=lambda *args: _cifg_variant(*args),
@@ -137,6 +138,7 @@ def _forget_bias_variant(lstm, value, *, block: int = 1, mode: str = "sum", laye
 
 _FORGET_BIAS = Exercise(
     name="set_forget_bias",
+    shortcuts=("set_forget_gate_bias",),
     signature="set_forget_bias(lstm, value) -> None   (changes lstm in place)",
     outputs=(Output("parameters", "dict"),),
     reference=lambda lstm, value: _forget_bias_variant(lstm, value),
@@ -208,6 +210,7 @@ def _flip_variant(params, *, block: int = 1, arrays=("weight_ih", "weight_hh", "
 
 _FLIP_UPDATE = Exercise(
     name="flip_update_convention",
+    shortcuts=("flip_z_rows",),
     signature="flip_update_convention(params) -> new_params",
     outputs=(Output("new_params", "dict"),),
     reference=lambda params: _flip_variant(params),

@@ -1,0 +1,152 @@
+"""The capstone's full-size runs, registered with :mod:`lstm_edu.records` (chapter 7).
+
+======================  ======  ==============================================================
+name                    device  what it runs
+======================  ======  ==============================================================
+``imdb-ngram``          cpu     NBSVM-bi (:mod:`lstm_edu.imdb.ngrams`), the paper's settings
+``imdb-cpu``            cpu     the ``cpu`` preset, all 25,000 reviews, 2 threads
+``imdb-pretrain-cpu``   cpu     few labels (1,000 reviews): from scratch vs from a language model
+                                pretrained on the unlabelled + training reviews, three seeds
+``imdb-gpu``            cuda    the ``gpu`` preset (supervised BiLSTM, whole reviews)
+``imdb-pretrain-gpu``   cuda    ``pretrain --preset gpu``, then ``train --preset gpu-pretrained --init``
+======================  ======  ==============================================================
+
+Each runs with ``python -m lstm_edu.records run NAME`` (the data as for the command
+line: ``$LSTM_EDU_DATA/imdb`` or the cache).  Test accuracy is computed once per
+configuration and seed, after training; every choice watches the validation split.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from lstm_edu.records.registry import register
+
+NGRAM = dict(bigrams=True, C=1.0, beta=0.25, alpha=1.0, min_count=1, val_fraction=0.1, seed=0)
+CPU = dict(preset="cpu", seed=0, threads=2)
+PRETRAIN_CPU = dict(pretrain_preset="cpu", classifier_preset="cpu", train_size=1000, split_seed=0,
+                    seeds=[0, 1, 2], threads=2)
+GPU = dict(preset="gpu", seed=0)
+PRETRAIN_GPU = dict(pretrain_preset="gpu", classifier_preset="gpu-pretrained", seeds=[0], split_seed=0,
+                    variants=["pretrained"])
+
+CURVE_KEYS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+
+
+def _threads(config: dict) -> None:
+    if config.get("threads"):
+        import torch
+
+        torch.set_num_threads(int(config["threads"]))
+
+
+def _curves(prefix: str, history) -> dict:
+    return {f"{prefix}/{key}": [float(v) for v in history[key]] for key in CURVE_KEYS if key in history}
+
+
+def _headline(metrics: dict) -> dict:
+    keep = ("test_accuracy", "val_accuracy", "train_seconds", "train_cpu_seconds", "epochs", "kept_epoch",
+            "n_train", "n_val", "n_test", "vocab_size", "parameters", "device", "torch_threads")
+    return {key: metrics[key] for key in keep if key in metrics}
+
+
+def run_ngram(config: dict) -> dict:
+    from lstm_edu.imdb.ngrams import run_nbsvm
+
+    metrics = run_nbsvm(**config)
+    metrics.pop("config", None)
+    return {"metrics": metrics, "curves": {}, "seeds": [config["seed"]],
+            "notes": "NBSVM-bi with Wang & Manning's settings (C = 1, beta = 0.25, alpha = 1) on this book's "
+                     "tokens; n-grams and ratios counted on the training reviews minus the held-out movies"}
+
+
+def run_preset(config: dict, device: str = "cpu") -> dict:
+    from lstm_edu.imdb.train import resolve_config, train
+
+    _threads(config)
+    result = train(resolve_config(config["preset"], seed=config["seed"]), device=device, progress=False,
+                   verbose=True)
+    return {"metrics": _headline(result.metrics), "curves": _curves(f"{config['preset']}/seed{config['seed']}",
+                                                                    result.history),
+            "seeds": [config["seed"]],
+            "notes": f"the {config['preset']} preset: {result.config.description}"}
+
+
+def run_gpu(config: dict) -> dict:
+    return run_preset(config, device="cuda")
+
+
+def _mean_se(values):
+    import math
+
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    se = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
+    return float(values.mean()), se
+
+
+def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
+    """Pretrain once, then train the classifier from scratch and from the language model for every seed."""
+    from lstm_edu.imdb.pretrain import pretrain, resolve_pretrain_config
+    from lstm_edu.imdb.train import resolve_config, train
+
+    _threads(config)
+    seeds = config.get("seeds", [config.get("seed", 0)])
+    split_seed = config.get("split_seed", seeds[0])
+    metrics, curves, rows = {}, {}, []
+    with tempfile.TemporaryDirectory(prefix="lstm_edu_lm_") as folder:
+        lm = pretrain(resolve_pretrain_config(config["pretrain_preset"], seed=split_seed), out=folder,
+                      device=device, verbose=True)
+        metrics["language_model"] = {key: lm["metrics"][key] for key in (
+            "val_perplexity", "train_perplexity", "unigram_perplexity", "train_seconds", "train_cpu_seconds",
+            "tokens_seen", "n_labelled_train", "n_unlabelled", "vocab_size", "device")}
+        curves["lm/val_perplexity"] = lm["history"]["val_perplexity"]
+        curves["lm/train_perplexity"] = lm["history"]["train_perplexity"]
+        variants = config.get("variants", ["scratch", "pretrained"])
+        accuracies = {variant: [] for variant in variants}
+        for seed in seeds:
+            for variant in variants:
+                options = dict(seed=seed, split_seed=split_seed, train_size=config.get("train_size"))
+                if variant == "pretrained":
+                    options["init"] = folder
+                run = train(resolve_config(config["classifier_preset"], **options), device=device, progress=False,
+                            verbose=True)
+                accuracies[variant].append(run.metrics["test_accuracy"])
+                curves.update(_curves(f"{variant}/seed{seed}", run.history))
+                rows.append([variant, seed, run.metrics["test_accuracy"], run.metrics["val_accuracy"],
+                             run.metrics["n_train"], run.metrics["train_seconds"]])
+    for variant, values in accuracies.items():
+        mean, se = _mean_se(values)
+        metrics[variant] = {"test_accuracy_mean": mean, "test_accuracy_se": se, "test_accuracies": values}
+    if {"scratch", "pretrained"} <= set(accuracies):
+        metrics["pretrained_minus_scratch"] = metrics["pretrained"]["test_accuracy_mean"] - \
+            metrics["scratch"]["test_accuracy_mean"]
+    tables = {"runs": {"columns": ["variant", "seed", "test accuracy", "val. accuracy", "training reviews",
+                                   "train s"], "rows": rows},
+              "samples": {"columns": ["text generated by the forward language model"],
+                          "rows": [[sample] for sample in lm["samples"]]}}
+    size = f"{config['train_size']:,} labelled training reviews" if config.get("train_size") else "all training reviews"
+    return {"metrics": metrics, "curves": curves, "seeds": list(seeds), "tables": tables,
+            "notes": f"{size} per seed (the validation split fixed by split seed {split_seed}); the language model "
+                     f"read {lm['metrics']['n_unlabelled']:,} unlabelled + {lm['metrics']['n_labelled_train']:,} "
+                     "training reviews, never a validation or test review"}
+
+
+def run_pretrain_gpu(config: dict) -> dict:
+    return run_pretrain_experiment(config, device="cuda")
+
+
+register("imdb-ngram", run=run_ngram, config=NGRAM, chapter=7, title="IMDB: NBSVM-bi, the bag-of-n-grams baseline",
+         description="Wang & Manning's NBSVM on unigrams + bigrams, trained in seconds on a CPU")
+register("imdb-cpu", run=run_preset, config=CPU, chapter=7, title="IMDB: the cpu preset on all reviews",
+         description="the cpu preset (BiLSTM, max pooling) on 22,500 training reviews, 2 CPU threads")
+register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, chapter=7,
+         title="IMDB: language-model pretraining with 1,000 labels",
+         description="1,000 labelled reviews, three seeds: from scratch vs fine-tuned from a language model "
+                     "pretrained on unlabelled + training reviews (CPU scale)")
+register("imdb-gpu", run=run_gpu, config=GPU, chapter=7, device="cuda", title="IMDB: the gpu preset",
+         description="a wide supervised BiLSTM with max pooling over whole reviews, one GPU")
+register("imdb-pretrain-gpu", run=run_pretrain_gpu, config=PRETRAIN_GPU, chapter=7, device="cuda",
+         title="IMDB: pretraining and fine-tuning on one GPU",
+         description="a forward + backward language model on 72,500 reviews, then the gpu-pretrained classifier")

@@ -467,6 +467,7 @@ def _numerical_gradient_cases() -> list[Case]:
 
 _NUMERICAL_GRADIENT = Exercise(
     name="numerical_gradient",
+    shortcuts=("numerical_gradient", "numerical_param_gradients", "check_layer_gradients", "gradcheck"),
     signature="numerical_gradient(f, x, eps) -> grad   (f(x) a number; grad has the shape of x)",
     outputs=(Output("grad"),),
     reference=lambda f, x, eps: _numerical_gradient_variant(f, x, eps),

@@ -4,7 +4,7 @@ Run ``python -m lstm_edu.classroom [--notebooks notebooks] [--out _build]`` (or
 ``make student``).  It reads every ``notebooks/*.ipynb`` and writes
 
 - ``_build/student/``: each solution region replaced by a stub, hidden tests removed;
-- ``_build/instructor/``: the full solutions;
+- ``_build/instructor/``: the full solutions, and ``answer-key.md`` (every solution explained);
 - ``_build/student.zip`` and ``_build/instructor.zip`` with those folders;
 
 both editions with outputs, execution counts and widget state stripped, and
@@ -358,6 +358,10 @@ def build_editions(notebooks: str | Path = "notebooks", out: str | Path = "_buil
         for filename, notebook in books.items():
             nbformat.validate(notebook)
             write_notebook(notebook, folder / filename)
+        if edition == "instructor":  # the answer key goes to the instructor edition only
+            from lstm_edu.classroom.answer_key import answer_key
+
+            (folder / "answer-key.md").write_text(answer_key(notebooks))
         archive = out / f"{edition}.zip"
         _write_zip(folder, archive)
         written[edition], written[f"{edition}.zip"] = folder, archive

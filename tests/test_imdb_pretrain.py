@@ -31,7 +31,7 @@ def add_unlabelled(root, n: int = 40, seed: int = 1) -> None:
 
 def tiny_pretrain(**overrides):
     values = dict(vocab_size=200, min_freq=1, embedding_dim=12, hidden_size=16, bptt=12, batch_size=8, lr=1e-2,
-                  epochs=3, unlabelled_limit=None, limit=None, max_train_tokens=None, val_fraction=0.25)
+                  epochs=3, unlabelled_limit=None, limit=None, max_train_tokens=None, val_fraction=0.25, eval_every=5)
     values.update(overrides)
     return resolve_pretrain_config("quick", **values)
 
@@ -96,6 +96,12 @@ def test_language_model_learns_a_repeating_pattern_in_both_directions():
     assert float(torch.exp(nll.detach() / count)) < 1.2, "a deterministic sequence is predictable forwards and backwards"
 
 
+def test_max_train_tokens_ends_an_epoch_early(tree, tmp_path):
+    base, root = tree
+    short = pretrain(tiny_pretrain(epochs=1, max_train_tokens=50), root=root, cache_dir=base / "cache", device="cpu")
+    assert 50 <= short["history"]["tokens"][-1] < 50 + 8 * 12, "stops after the batch that passes the budget"
+
+
 def test_chunks_cover_each_review_and_drop_single_words():
     chunks = chunk_sequences([np.arange(7), np.arange(1)], bptt=3)
     assert [c.tolist() for c in chunks] == [[0, 1, 2], [3, 4, 5]], "the lone last word has nothing to predict"
@@ -128,6 +134,7 @@ def test_pretraining_learns_and_writes_a_loadable_model(pretrained):
     # the synthetic reviews are random filler around cue words: little beyond word frequencies to learn
     assert metrics["val_perplexity"] < 0.95 * len(result["vocab"]), metrics
     assert metrics["unigram_perplexity"] < len(result["vocab"])
+    assert len(history["step"]) == len(history["step_val_perplexity"]) > 1 and history["step"][0] == 5
     for name in (LM_FILE, VOCAB_FILE, "metrics.json", "history.json", "samples.txt"):
         assert (folder / name).is_file(), name
     assert json.loads((folder / "metrics.json").read_text())["n_unlabelled"] == 40

@@ -180,6 +180,8 @@ class PretrainConfig:
     unlabelled: bool = True              # read train/unsup as well
     unlabelled_limit: int | None = None  # how many unlabelled reviews (None: all 50,000)
     max_train_tokens: int | None = None  # stop an epoch after this many tokens (a CPU budget)
+    eval_every: int | None = 50          # batches between perplexity checks on (part of) the validation chunks
+    eval_chunks: int = 200               # validation chunks used by those checks (the epoch's end uses all)
     limit: int | None = None             # labelled reviews per split, as the classifier's TrainConfig.limit
     val_fraction: float = 0.1            # the classifier's validation split: same value, same seed
     seed: int = 0
@@ -197,7 +199,7 @@ class PretrainConfig:
             raise ValueError(f"vocab_size must be at least 3 (<pad>, <unk> and a word), got {self.vocab_size}")
         if self.bptt < 2:
             raise ValueError(f"bptt must be at least 2 (a word and the next), got {self.bptt}")
-        for name in ("unlabelled_limit", "max_train_tokens", "limit"):
+        for name in ("unlabelled_limit", "max_train_tokens", "limit", "eval_every"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be None or a positive integer, got {value!r}")
@@ -346,12 +348,15 @@ def pretrain(config: PretrainConfig, data=None, *, out=None, device="auto", cach
     scaler = torch.amp.GradScaler("cuda") if amp == "fp16" else None
     train_batches = _batches(prepared.train_chunks, config.batch_size, shuffle=True, seed=config.seed)
     val_batches = _batches(prepared.val_chunks, 256, shuffle=False, seed=config.seed)
-    history = {"epoch": [], "train_perplexity": [], "val_perplexity": [], "tokens": [], "seconds": []}
+    history = {"epoch": [], "train_perplexity": [], "val_perplexity": [], "tokens": [], "seconds": [],
+               "step": [], "step_tokens": [], "step_val_perplexity": []}   # the curve within epochs
+    probe = _batches(prepared.val_chunks[:config.eval_chunks], 256, shuffle=False, seed=config.seed)
+    step = 0
     started, started_cpu = time.perf_counter(), time.process_time()
     tokens_seen = 0
     for epoch in range(1, config.epochs + 1):
         model.train()
-        epoch_start, total, count = time.perf_counter(), 0.0, 0
+        epoch_start, total, count, epoch_tokens = time.perf_counter(), 0.0, 0, 0
         for ids, lengths, _ in train_batches:
             optimizer.zero_grad(set_to_none=True)
             with _amp_context(device, amp):
@@ -370,7 +375,14 @@ def pretrain(config: PretrainConfig, data=None, *, out=None, device="auto", cach
                 optimizer.step()
             total, count = total + float(nll.detach()), count + n
             tokens_seen += int(lengths.sum())
-            if config.max_train_tokens is not None and count >= config.max_train_tokens:
+            epoch_tokens += int(lengths.sum())
+            step += 1
+            if config.eval_every is not None and step % config.eval_every == 0:
+                history["step"].append(step)
+                history["step_tokens"].append(tokens_seen)
+                history["step_val_perplexity"].append(evaluate_perplexity(model, probe, device, amp))
+                model.train()
+            if config.max_train_tokens is not None and epoch_tokens >= config.max_train_tokens:
                 break
         history["epoch"].append(epoch)
         history["train_perplexity"].append(math.exp(total / max(count, 1)))

@@ -101,8 +101,10 @@ def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
         metrics["language_model"] = {key: lm["metrics"][key] for key in (
             "val_perplexity", "train_perplexity", "unigram_perplexity", "train_seconds", "train_cpu_seconds",
             "tokens_seen", "n_labelled_train", "n_unlabelled", "vocab_size", "device")}
-        curves["lm/val_perplexity"] = lm["history"]["val_perplexity"]
-        curves["lm/train_perplexity"] = lm["history"]["train_perplexity"]
+        # "<group>/seed<k>/<quantity>" with "<group>/step" as its x axis: plotted by lstm_edu.records
+        curves[f"language-model/seed{split_seed}/val_perplexity"] = lm["history"]["step_val_perplexity"]
+        curves["language-model/step"] = lm["history"]["step"]
+        curves["language-model/tokens"] = lm["history"]["step_tokens"]
         variants = config.get("variants", ["scratch", "pretrained"])
         accuracies = {variant: [] for variant in variants}
         for seed in seeds:

@@ -41,3 +41,16 @@ def test_the_book_does_not_build_the_key():
     toc = (ROOT / "_toc.yml").read_text()
     assert "answer" not in toc
     assert "only_build_toc_files: true" in (ROOT / "_config.yml").read_text()
+
+
+def test_make_student_needs_no_torch(tmp_path):
+    """`make student` runs in an environment with only nbformat and numpy: torch must not be imported."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None; from lstm_edu.classroom.editions import main; "
+            f"sys.exit(main(['--notebooks', {str(NOTEBOOKS)!r}, '--out', {str(tmp_path)!r}, '--nbgrader']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "instructor" / "answer-key.md").is_file()
+    assert (tmp_path / "nbgrader" / "nbgrader_config.py").is_file()

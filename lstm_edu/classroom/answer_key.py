@@ -1,9 +1,10 @@
-"""The instructor's answer key: every exercise's solution, why it is right, and the mistakes to expect.
+"""The instructor's answer key: every exercise's solution and why it is right.
 
 Written by ``python -m lstm_edu.classroom`` (``make student``) into the instructor edition only,
 ``_build/instructor/answer-key.md`` (and so into ``instructor.zip``): never into the student
 edition or the HTML book.  The solutions are read from the notebooks' solution regions, so the
-key cannot drift from them; the explanations are written here, one per checker.
+key cannot drift from them; the explanations are written here, one per checker.  Only nbformat
+and numpy are needed (``make student`` runs without torch).
 """
 
 from __future__ import annotations
@@ -125,12 +126,10 @@ def _solution(source: str, name: str) -> str:
 
 def answer_key(notebooks: str | Path = "notebooks") -> str:
     """The answer key as Markdown (solutions read from the notebooks)."""
-    from lstm_edu import check
-
-    catalogue = check.catalogue()
     parts = ["# Answer key (instructor edition only)", "",
-             "Every exercise of the chapters: the solution (from the notebook), why it is right, and the "
-             "mistakes the check recognises. Written by `python -m lstm_edu.classroom`; do not hand it out.", ""]
+             "Every exercise of the chapters: the solution (from the notebook) and why it is right. The mistakes "
+             "each check recognises by name are listed in the teacher's guide (*How the checks work*). Written "
+             "by `python -m lstm_edu.classroom`; do not hand it out.", ""]
     for path in sorted(Path(notebooks).glob("*.ipynb")):
         notebook = read_notebook(path)
         exercises = list_exercises(notebook, path.name)
@@ -143,9 +142,5 @@ def answer_key(notebooks: str | Path = "notebooks") -> str:
                       _solution(cell_source(notebook.cells[info.cell]), path.name), "```", ""]
             for name in info.checks:
                 if name in EXPLANATIONS:
-                    parts += [f"**Why.** {EXPLANATIONS[name]}", ""]
-                mistakes = list(dict.fromkeys(mistake.title for mistake in catalogue.get(name, ())))
-                if mistakes:
-                    parts += [f"**Mistakes `check.{name}` names:** " + "; ".join(mistakes[:12]) +
-                              ("; ..." if len(mistakes) > 12 else "") + ".", ""]
+                    parts += [f"**Why** (checked by `check.{name}`). {EXPLANATIONS[name]}", ""]
     return "\n".join(parts)

@@ -2,7 +2,7 @@
 
 Same machinery and style as the cell checkers (:mod:`lstm_edu.check._core`): each
 exercise is a reference, a parametrised variant and a catalogue of mistakes; a
-checker prints kind, specific feedback and returns True or False, never raising
+checker prints kind, specific feedback and returns a result that is true or false, never raising
 because of the learner's code.
 
 - ``cifg_lstm_step(fn)``: ``fn(x, h_prev, c_prev, params) -> (h_next, c_next)``, the

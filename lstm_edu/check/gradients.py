@@ -7,7 +7,7 @@ Usage in a chapter's check cell::
 
 Each checker runs the learner's function on several cases with the machinery of
 :mod:`lstm_edu.check._core`: it prints kind, specific feedback, names the common
-mistake that reproduces the learner's outputs, returns True or False, and never
+mistake that reproduces the learner's outputs, returns a result that is true or false, and never
 raises because of the learner's code.
 
 - ``cross_entropy(fn)``: ``fn(logits (B, K), targets (B,) ints) -> mean loss``,
@@ -22,6 +22,9 @@ raises because of the learner's code.
   "tanh", 1/4 for "sigmoid");
 - ``copy_baseline(fn)``: ``fn(T, n_symbols, copy_length) -> nats``, the
   cross-entropy of the best memoryless strategy on the copy task.
+- ``numerical_gradient(fn)``: ``fn(f, x, eps) -> grad``, the centred
+  finite-difference gradient of a scalar function, one entry at a time, with
+  ``x`` left unchanged: the gradient check that tests BPTT.
 
 :data:`_EXERCISES` lists them in the form of ``lstm_edu.check._EXERCISES``.
 """

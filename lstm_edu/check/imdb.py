@@ -15,7 +15,7 @@ Usage in a check cell::
 
 Each checker runs the learner's function on several cases (B different from T
 and H, lengths that include 1 and the full length), names the common mistake
-that reproduces a wrong answer, and returns True or False; it never raises
+that reproduces a wrong answer, and returns a result that is true or false; it never raises
 because of the learner's code.  Learners may return torch tensors or numpy arrays.
 """
 

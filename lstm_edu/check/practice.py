@@ -7,8 +7,8 @@ Usage in a check cell::
 
 Each checker runs the learner's function on several cases (batch size B
 different from the number of steps T, so an axis mix-up shows), prints what is
-wrong with the help of a catalogue of common mistakes, and returns True or
-False; it never raises because of the learner's code.  Tensors are torch
+wrong with the help of a catalogue of common mistakes, and returns a result that is true or
+false; it never raises because of the learner's code.  Tensors are torch
 tensors (the learner may return numpy arrays too).
 
 Chapter 5:

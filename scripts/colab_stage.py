@@ -9,9 +9,9 @@
    date). It is built once and reused while the constraints file and this script are unchanged.
    What differs from Colab, by necessity: Python 3.11 instead of 3.13.15 and torch 2.13.0 (CPU)
    instead of 2.11.0, because no CPU build of torch for Python 3.13 can be installed here
-   (``COLAB_PYTHON`` and ``TORCH_SPEC`` change them); torch goes in with ``--no-deps`` because it
-   asks for setuptools >= 77 and Colab has 75.2.0; only the packages the book can touch are
-   installed, not all of Colab's 640.
+   (``COLAB_PYTHON`` and ``TORCH_SPEC`` change them); torch 2.13 asks for setuptools >= 77, but
+   setuptools stays at Colab's 75.2.0 (pip warns; nothing the book runs needs it); only the
+   packages the book can touch are installed, not all of Colab's.
 2. **Install as the reader does.** The set-up cell of the first Colab notebook runs as a script
    with ``LSTM_EDU_SOURCE`` pointing at a copy of the working tree's package (instead of GitHub),
    then ``pip freeze --all`` before and after must differ by ``lstm_edu`` only.
@@ -38,14 +38,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = Path(os.environ.get("COLAB_VENV", ROOT / ".venv-colab"))
-PYTHON = os.environ.get("COLAB_PYTHON", "python3.11")
+PYTHON = os.environ.get("COLAB_PYTHON") or ("python3.11" if shutil.which("python3.11") else "python3")
 TORCH_SPEC = os.environ.get("TORCH_SPEC", "torch==2.13.0")
 CONSTRAINTS = sorted((ROOT / "constraints").glob("colab-*.txt"))[-1:]
 #: Colab packages that a chapter (or running it) can touch; pip adds their dependencies, all pinned.
 PACKAGES = ["pip", "setuptools", "numpy", "matplotlib", "matplotlib-inline", "ipywidgets", "widgetsnbextension",
             "jupyterlab_widgets", "ipython", "ipykernel", "jupyter_client", "jupyter_core", "traitlets", "pyzmq",
             "tornado", "nbclient", "nbformat", "nbconvert", "notebook", "tqdm", "packaging", "pillow", "requests"]
-#: torch's own dependencies, installed at Colab's versions after torch (which goes in with --no-deps).
+#: torch's own dependencies, put back to Colab's versions after torch is installed.
 TORCH_DEPS = ["filelock", "typing-extensions", "sympy", "networkx", "jinja2", "fsspec"]
 STANDIN = '''"""Stand-in for Colab's google.colab package (the Colab stage of the tests): importing it marks
 the kernel as "running in Colab", as the real package does in every Colab kernel."""
@@ -80,7 +80,7 @@ def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
 
 
 #: Bump when the way the environment is built changes (the lists above are fingerprinted already).
-STAGE_ENVIRONMENT = "1: pip and setuptools, torch --no-deps, torch's dependencies, the packages, a python3 kernelspec"
+STAGE_ENVIRONMENT = "2: Colab's pip, torch with its dependencies, then torch's dependencies and the packages pinned"
 
 
 def fingerprint() -> str:
@@ -109,9 +109,8 @@ def environment() -> Path:
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     pinned = ["-c", str(CONSTRAINTS[0])]
     run(pip + pinned + ["pip", "setuptools"])  # Colab's pip first: it is the one the set-up cell runs
-    run(pip + ["--no-deps", TORCH_SPEC])
-    run(pip + pinned + TORCH_DEPS)
-    run(pip + pinned + PACKAGES)
+    run(pip + [TORCH_SPEC])  # with its dependencies (a CUDA build needs its nvidia-* libraries) ...
+    run(pip + pinned + TORCH_DEPS + PACKAGES)  # ... then those Colab also has go back to Colab's versions
     run([str(python), "-m", "ipykernel", "install", "--prefix", str(VENV), "--name", "python3"])
     stamp.write_text(wanted + "\n")
     return python
@@ -211,6 +210,7 @@ def execute_one(notebook: Path, workdir: Path, report: Path, timeout: int) -> No
     """Inner mode, in the stage's Python: run one notebook with nbclient and write a JSON report."""
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -219,7 +219,14 @@ def execute_one(notebook: Path, workdir: Path, report: Path, timeout: int) -> No
         report.write_text(json.dumps({"error": f"kernel python3 runs {spec.argv[0]}, not the stage's {sys.executable}"}))
         return
     nb = nbformat.read(notebook, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
+    # Unix sockets instead of TCP ports: other jobs on the machine cannot take the kernel's ports
+    # between their choice and their use ("Address already in use"); the socket files live
+    # outside the notebook's empty working directory.
+    sockets = workdir.parent / f"ipc-{workdir.name}"
+    sockets.mkdir(exist_ok=True)
+    manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "kernel"))
+    client = NotebookClient(nb, km=manager, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(workdir)}})
     error = ""
     try:
         client.execute(cwd=str(workdir))
@@ -272,6 +279,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"COLAB STAGE FAILED: {error}", file=sys.stderr)
         return 1
     failed = [error for _, _, error in results if error]
+    say("per-notebook times (wall clock, this machine):")
+    for name, seconds, error in results:
+        print(f"    {name:48s} {seconds:7.1f} s  {'FAILED' if error else 'ok'}")
     say(f"{len(results) - len(failed)} of {len(results)} notebooks passed in {time.perf_counter() - started:.0f} s "
         f"(Python {run([str(python), '-c', 'import sys; print(sys.version.split()[0])']).stdout.strip()}, "
         f"{CONSTRAINTS[0].name})")

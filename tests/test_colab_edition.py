@@ -166,6 +166,8 @@ def test_code_math_labels_and_links():
         "[notation](https://book.example/book/notation.html#symbols)"
     assert convert("[results](../benchmarks/RESULTS.md)") == \
         "[results](https://github.com/org/repo/blob/v1/benchmarks/RESULTS.md)"
+    assert convert("![curve](../book/figures/curve.png)") == \
+        "![curve](https://github.com/org/repo/raw/v1/book/figures/curve.png)"
     assert convert("[web](https://example.org/a) and [here](#top)") == "[web](https://example.org/a) and [here](#top)"
 
 
@@ -289,3 +291,11 @@ def test_setup_cell_failure_is_a_plain_message_in_a_notebook(tmp_path, monkeypat
     assert "SET-UP FAILED" in shown and "cannot reach github.com" in shown and "What to do" in shown
     assert "Traceback" not in shown and "File " not in shown
     assert notebook.cells[1].outputs == [] and notebook.cells[1].execution_count is None
+
+
+def test_the_leftover_detector_sees_roles_and_directives_but_not_code():
+    assert leftovers("a {term}`x` b") == ["{term}`"]
+    assert leftovers("```{note}\nbody\n```") == ["```{"]
+    assert leftovers(":::{admonition} t\nbody\n:::") == [":::{"]
+    assert leftovers("`{term}` in code and `bias_l{k}`") == []
+    assert leftovers("```python\nx = '{term}`y`'\n```\nafter") == []

@@ -138,7 +138,7 @@ def about_cell_source(config: ColabConfig, title: str, docname: str, student: bo
                      "the check cell under it says what is still missing or wrong.")
     lines.append("**CPU or GPU.** On a CPU runtime every experiment runs its quick version. On a GPU runtime "
                  "(*Runtime > Change runtime type*) `lstm_edu.full_size()` is true and the heavy experiments run "
-                 "at full size; the teacher's guide lists how long each chapter then takes.")
+                 "at full size; the book's teacher's guide gives the time budget per chapter.")
     return "\n\n".join(lines)
 
 

@@ -128,8 +128,9 @@ def lstm_edu_setup():
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     print(f"lstm_edu {lstm_edu.__version__} ready: torch {torch.__version__}, "
           f"ipywidgets {_installed('ipywidgets')}, numpy {_installed('numpy')}.")
-    print(f"GPU: {gpu} - full-size runs (see the note below the title)." if gpu
-          else "No GPU: the chapters run their quick versions (Runtime > Change runtime type for a GPU).")
+    size = "full-size" if lstm_edu.full_size() else "quick"
+    print(f"GPU: {gpu}; this chapter runs its {size} experiments (see the note below)." if gpu else
+          f"No GPU: this chapter runs its {size} experiments (Runtime > Change runtime type for a GPU).")
 
 
 if __name__ == "__main__":  # true in a notebook cell and in `python cell.py`

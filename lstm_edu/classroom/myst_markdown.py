@@ -287,7 +287,10 @@ class Converter:
             return self.index.page_url(docname, anchor)
         if resolved.startswith("../") or not self.index.repository_file_url:
             raise self.fail(f"the link ({target}) points outside the book and the repository")
-        return f"{self.index.repository_file_url}{resolved}" + (f"#{anchor}" if anchor else "")
+        base = self.index.repository_file_url  # GitHub's page for text, the raw file for images and data
+        if not resolved.endswith((".md", ".ipynb", ".py", ".txt", ".toml", ".yml", ".cfg")):
+            base = base.replace("/blob/", "/raw/", 1)
+        return f"{base}{resolved}" + (f"#{anchor}" if anchor else "")
 
     def inline(self, text: str) -> str:
         """Roles and links in running text; code spans are copied unchanged."""
@@ -387,10 +390,6 @@ def to_markdown(markdown: str, index: BookIndex, docname: str, where: str = "") 
     return Converter(index, docname, where).convert(markdown)
 
 
-#: What must never be left in a Colab notebook's markdown (outside code): a role or a directive.
-LEFTOVER = re.compile(r"\{[a-zA-Z][\w:+.-]*\}`|^ {0,3}(`{3,}|~{3,}|:{3,})[ \t]*\{", re.M)
-
-
 def leftovers(markdown: str) -> list[str]:
     """MyST roles or directives still present in ``markdown`` outside code spans and code blocks."""
     found, in_code, fence = [], False, ""
@@ -404,8 +403,11 @@ def leftovers(markdown: str) -> list[str]:
         if opening and not opening["info"].strip().startswith("{"):
             in_code, fence = True, opening["fence"]
             continue
-        without_code = re.sub(r"(`+)(.+?)(?<!`)\1(?!`)", "", line)
-        found += [match[0] for match in LEFTOVER.finditer(line if opening else without_code)]
+        if opening:  # a directive fence
+            found.append(line.strip()[:len(opening["fence"]) + 1])
+            continue
+        # roles first, then code spans, left to right: the way the converter itself reads a line
+        found += [f"{{{match['role']}}}`" for match in _INLINE.finditer(line) if match["role"]]
     return found
 
 

@@ -7,6 +7,12 @@
  * - The colour-mode button's icons carry titles ("Light", "Dark", "System Settings") that
  *   FontAwesome turns into SVG titles, so the button "shows" a text its name "Color mode"
  *   lacks: the icons are decoration, the name says what the button does.
+ * - myst-nb's "Show code cell source" toggles are named "Toggle hidden content": the label is
+ *   dropped, so the name is the text the reader sees.
+ *
+ * And one structural repair: Sphinx marks each bibliography entry with the ARIA role
+ * doc-biblioentry, deprecated since DPUB-ARIA 1.1, inside a role="list"; a list must hold list
+ * items (axe: aria-required-children, critical), so the entries become role="listitem".
  */
 (function () {
   "use strict";
@@ -15,6 +21,12 @@
       var shown = button.textContent.replace(/\s+/g, " ").trim();   // "Search Ctrl+K"
       if (shown) button.setAttribute("aria-label", shown);
       if (button.querySelector("kbd")) button.setAttribute("aria-keyshortcuts", "Control+K");
+    });
+    document.querySelectorAll('summary[aria-label="Toggle hidden content"]').forEach(function (summary) {
+      if (summary.textContent.trim()) summary.removeAttribute("aria-label");
+    });
+    document.querySelectorAll('[role="doc-biblioentry"]').forEach(function (entry) {
+      entry.setAttribute("role", "listitem");
     });
     document.querySelectorAll(".theme-switch-button").forEach(function (button) {
       button.querySelectorAll("[title]").forEach(function (el) { el.removeAttribute("title"); });

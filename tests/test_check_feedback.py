@@ -35,6 +35,8 @@ KEYWORDS = {"return", "for", "in", "if", "else", "elif", "with", "not", "and", "
 #: an abstracted line must also be a formula (at least this many arithmetic operators).
 MIN_LITERAL, MIN_ABSTRACT, MIN_OPERATORS = 5, 8, 2
 ARITHMETIC = {"+", "-", "*", "/", "@", "**", "//"}
+#: Nor may the feedback share a run of this many consecutive tokens with any solution line.
+MIN_RUN = 6
 
 
 def tokens(text: str) -> list[str]:
@@ -113,12 +115,20 @@ def test_the_proposed_solutions_pass(name):
         assert _registry.checker(name)(namespace[name])
 
 
+def shares_run(have: list[str], line: list[str], n: int = MIN_RUN) -> bool:
+    runs = {tuple(line[k:k + n]) for k in range(len(line) - n + 1)}
+    return any(tuple(have[k:k + n]) in runs for k in range(len(have) - n + 1))
+
+
 def leaks(feedback: str) -> list[str]:
-    """The solution lines whose code appears in ``feedback``."""
+    """The solution lines whose code (or a run of MIN_RUN of its tokens) appears in ``feedback``."""
     have = tokens(feedback)
     have_abstract = abstract(have)
     found = []
     for where, line in SOLUTIONS:
+        if shares_run(have, tokens(line.split("#", 1)[0])):
+            found.append(f"{where}: {line.strip()}")
+            continue
         for needle in candidates(line):
             formula = len(needle) >= MIN_ABSTRACT and sum(t in ARITHMETIC for t in needle) >= MIN_OPERATORS
             if contains(have, needle) or (formula and contains(have_abstract, abstract(needle))):
@@ -161,6 +171,7 @@ def test_the_leak_detector_catches_solution_code():
     assert leaks("hint: c_next = f * c_prev + i * g")
     assert leaks("count = G * H * (input_size + hidden_size) + 2 * G * H")  # names abstracted
     assert not leaks("c_t = f_t (.) c_{t-1} + i_t (.) g_t")
+    assert leaks("then use np.linalg.norm(W, ord=2)")  # a fragment of a solution line
 
 
 @pytest.mark.parametrize("name, exercise", CASES)

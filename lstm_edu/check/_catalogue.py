@@ -21,7 +21,7 @@ GATE_NAMES = {"i": "input", "f": "forget", "g": "candidate", "o": "output", "r":
 def gate_order_mistakes(exercise: str, correct: str, notes: dict[str, str]) -> tuple[Mistake, ...]:
     """One mistake per wrong order of the stacked gate blocks."""
     right = ", ".join(correct)
-    slices = ", ".join(f"{name} = a[:, {k}*H:{k + 1}*H]" for k, name in enumerate(correct))
+    blocks = ", ".join(f"{name} = block {k}" for k, name in enumerate(correct))
     mistakes = []
     for order in ("".join(p) for p in permutations(correct)):
         if order == correct:
@@ -37,7 +37,7 @@ def gate_order_mistakes(exercise: str, correct: str, notes: dict[str, str]) -> t
                     f"Your results match a cell that reads the stacked row blocks of the weights "
                     f"and biases in the order {listed}. The book follows PyTorch: {right}."
                 ),
-                hint=f"slice the stacked pre-activations in PyTorch's order: {slices}.",
+                hint=f"the stacked pre-activations hold H columns per gate, in PyTorch's order: {blocks} (block k is columns k H to (k + 1) H).",
                 flags={"gate_order": order},
             )
         )
@@ -87,7 +87,7 @@ def bias_gradient_mistakes(exercise: str) -> tuple[Mistake, ...]:
             explanation=f"Your dparams['bias_{which}'] is zero, but bias_{which} does affect the output.",
             hint=(
                 "each bias is added to the pre-activations once per example, so its gradient is "
-                "the pre-activation gradient summed over the batch: da.sum(axis=0)."
+                "the pre-activation gradient summed over the batch (the example axis)."
             ),
             flags={"bias_grad": f"zero_{which}"},
         )
@@ -99,7 +99,7 @@ def bias_gradient_mistakes(exercise: str) -> tuple[Mistake, ...]:
             family="bias gradient not summed over the batch",
             title="bias gradient not summed over the batch",
             explanation="Your bias gradients have one row per example, shape (B, G*H), instead of shape (G*H,).",
-            hint="the same bias serves every example in the batch, so add up their gradients: da.sum(axis=0).",
+            hint="the same bias serves every example in the batch, so add up their gradients over the example axis.",
             flags={"bias_grad": "not_summed"},
         ),
         Mistake(
@@ -108,7 +108,7 @@ def bias_gradient_mistakes(exercise: str) -> tuple[Mistake, ...]:
             title="bias gradient averaged instead of summed over the batch",
             explanation="Your bias gradients are the batch mean of the pre-activation gradient.",
             hint=(
-                "dh_next already contains any 1/B from a mean loss; sum over the batch: da.sum(axis=0), "
+                "dh_next already contains any 1/B from a mean loss; sum over the batch, "
                 "just as da.T @ x sums for the weights."
             ),
             flags={"bias_grad": "mean"},
@@ -144,7 +144,7 @@ def common_gradient_mistakes(exercise: str) -> tuple[Mistake, ...]:
 def slope_mistake(exercise: str, flag: str, where: str, mode: str, output: str) -> Mistake:
     """A tanh or sigmoid derivative forgotten, sign-flipped or taken of the pre-activation."""
     kind = "sigmoid" if "sigmoid" in flag else "tanh"
-    right = f"{output} * (1 - {output})" if kind == "sigmoid" else f"1 - {output}**2"
+    right = f"{output} (1 - {output})" if kind == "sigmoid" else f"1 - {output}^2"
     at = f" {where}" if where else ""
     wording = {
         "missing": (f"{kind} derivative missing{at}", f"Your gradient skips the {kind} derivative{at}."),
@@ -317,7 +317,7 @@ _GRU_STEP = (
         family="update gate direction swapped",
         title="update gate direction swapped",
         explanation=(
-            "Your h_next matches z * n + (1 - z) * h_prev, the convention of Chung et al. 2014 and "
+            "Your h_next takes the candidate when z is near 1, h_t = z_t (.) n_t + (1 - z_t) (.) h_{t-1}: the convention of Chung et al. 2014 and "
             "Colah's blog. The book follows PyTorch, where z close to 1 keeps the old state."
         ),
         hint="in PyTorch's equation h_t = (1 - z_t) (.) n_t + z_t (.) h_{t-1}, z_t multiplies the OLD state.",
@@ -382,7 +382,7 @@ _LSTM_STEP_BACKWARD = (
         family="cell gradient misses a path",
         title="gradient from h_next not added to the cell gradient",
         explanation="Your cell gradient is just dc_next: the part arriving through h_next = o * tanh(c_next) is missing.",
-        hint="dc = dc_next + dh_next * o * (1 - tanh(c_next)**2); use this total dc everywhere below.",
+        hint="c_t reaches the loss twice, through c_{t+1} (dc_next) and through h_t = o_t tanh(c_t): the cell's gradient is the SUM of both paths; use that total below.",
         flags={"cell_path": "skip_h"},
     ),
     Mistake(
@@ -393,7 +393,7 @@ _LSTM_STEP_BACKWARD = (
             "Your results ignore dc_next, so no gradient flows along the additive cell path "
             "c_prev -> c_next, the very path that lets the LSTM remember."
         ),
-        hint="start from the incoming cell gradient: dc = dc_next + dh_next * o * (1 - tanh(c_next)**2).",
+        hint="the incoming cell gradient dc_next is one of the two paths into c_t; add it to the path through h_t.",
         flags={"cell_path": "ignore_dc_next"},
     ),
     Mistake(
@@ -401,7 +401,7 @@ _LSTM_STEP_BACKWARD = (
         family="cell gradient misses a path",
         title="dc_prev not multiplied by the forget gate",
         explanation="Your dc_prev equals the total cell gradient dc; it should be scaled by f.",
-        hint="c_next = f * c_prev + ..., so dc_prev = dc * f.",
+        hint="in c_t = f_t (.) c_{t-1} + i_t (.) g_t, the old cell is multiplied by f_t: the chain rule carries that factor back.",
         flags={"cell_path": "no_forget_factor"},
     ),
     Mistake(
@@ -439,7 +439,7 @@ _GRU_STEP_BACKWARD = (
     Mistake(
         key="gru_step_backward.update_swapped",
         family="update gate direction swapped",
-        title="gradient of the swapped update h_next = z * n + (1 - z) * h_prev",
+        title="gradient of the swapped update h_t = z_t (.) n_t + (1 - z_t) (.) h_{t-1}",
         explanation="Your gradients belong to a GRU that takes the candidate when z is close to 1.",
         hint="in PyTorch's GRU z close to 1 keeps the old state: h_t = (1 - z_t) (.) n_t + z_t (.) h_{t-1}.",
         flags={"update_swapped": True},

@@ -60,7 +60,7 @@ _CIFG_STEP = Exercise(
         Mistake("cifg.f_equals_i", "f = i", "the forget gate was set to i instead of 1 - i",
                 "Your cell keeps i * c_prev. Coupling means the cell forgets exactly as much as it writes: "
                 "when i is near 1 (write), f = 1 - i is near 0 (make room).",
-                "use (1 - i) * c_prev.", {"forget": "i"}),
+                "the old cell is multiplied by one minus the input gate.", {"forget": "i"}),
         Mistake("cifg.no_forget", "no forget gate", "the old cell is kept whole (f = 1)",
                 "Your cell adds i * g to all of c_prev: that is Greff's NFG variant (no forget gate), "
                 "not the coupled one.",

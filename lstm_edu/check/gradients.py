@@ -311,14 +311,14 @@ _GRADIENT_BOUND = Exercise(
                  "Your bound uses the largest absolute eigenvalue. For a non-normal W_hh it can be far below "
                  "the largest singular value (0.5 against 10.02 for [[0.5, 10], [0, 0.5]]), and then "
                  "the 'bound' is not a bound: the myth M4.",
-                 "use the largest singular value, np.linalg.norm(W, ord=2).", measure="eigen"),
+                 "use the largest singular value (the spectral norm, numpy's matrix 2-norm).", measure="eigen"),
         _mistake("gradient_bound", "frobenius", "Frobenius norm used",
                  "Your bound uses the Frobenius norm; it is an upper bound on sigma_max, so still valid, but "
                  "loose: the condition the theory states uses sigma_max itself.",
-                 "use np.linalg.norm(W, ord=2), the largest singular value.", measure="frobenius"),
+                 "use the spectral norm, the largest singular value; the Frobenius norm is larger.", measure="frobenius"),
         _mistake("gradient_bound", "max_entry", "largest entry used",
                  "Your bound uses the largest |entry| of W_hh, which is not a norm of the matrix as an operator.",
-                 "use the largest singular value, np.linalg.norm(W, ord=2).", measure="max_entry"),
+                 "use the largest singular value (the spectral norm).", measure="max_entry"),
         _mistake("gradient_bound", "gamma_one", "gamma ignored (always 1)",
                  "Your bound is sigma_max for the sigmoid too; its slope is at most 1/4, so gamma = 1/4.",
                  "multiply by gamma = sup|f'|: 1 for tanh, 0.25 for the sigmoid.", gamma="one"),

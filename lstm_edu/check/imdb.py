@@ -83,7 +83,7 @@ _PAD_AND_TRUNCATE = Exercise(
         _mistake("pad_and_truncate", "pre", "padding before the review",
                  "Your padding comes before each review (Keras' default 'pre' padding). That is allowed with "
                  "masks, but this book's models pack batches whose reviews start at position 0.",
-                 "put the ids first and the padding after them: ids[row, :len(seq)] = seq.", side="pre"),
+                 "put the ids first and the padding after them (post-padding).", side="pre"),
         _mistake("pad_and_truncate", "tail", "kept the last max_len ids",
                  "For reviews longer than max_len your function keeps the end of the review; this exercise keeps "
                  "the first max_len ids.",
@@ -166,16 +166,16 @@ _MASKED_MEAN = Exercise(
         _mistake("masked_mean", "all_steps", "averaged over every position, padding included",
                  "Your function computes outputs.mean(dim=1): whatever sits at the padding positions counts, and "
                  "the result depends on how much padding the batch has.",
-                 "sum over the real positions only and divide by lengths: outputs.masked_fill(~mask[..., None], 0)"
-                 ".sum(1) / lengths[:, None] (masked_fill, not a product with the mask: inf * 0 is nan).",
+                 "sum over the real positions only and divide by each review's length; zero the padding by "
+                 "filling it, not by multiplying with the mask (inf * 0 is nan).",
                  over="all", divide_by="lengths"),
         _mistake("masked_mean", "no_division", "summed, not averaged",
                  "Your function returns the sum over the real positions: long reviews get larger vectors.",
-                 "divide the masked sum by the number of real positions, lengths[:, None].", divide_by="none"),
+                 "divide the masked sum by the number of real positions of each review.", divide_by="none"),
         _mistake("masked_mean", "divide_by_T", "divided by T instead of the length",
                  "Your masked sum is divided by the padded length T, the same for every review: short reviews get "
                  "smaller averages.",
-                 "divide by each review's own length: lengths[:, None].", divide_by="steps"),
+                 "divide by each review's own length, not by the padded length T.", divide_by="steps"),
         _mistake("masked_mean", "off_by_one", "mask one position too short",
                  "Your mask keeps positions t < lengths - 1, dropping each review's last real output.",
                  "position t is real when t < lengths[b] (positions start at 0).", over="shifted"),
@@ -209,10 +209,9 @@ _MASKED_MAX = Exercise(
     cases=pooling_cases,
     catalogue=(
         _mistake("masked_max", "all_steps", "maximum over every position, padding included",
-                 "Your function takes outputs.amax(dim=1) over all positions, so any padding value larger than the "
+                 "Your function takes the maximum over all positions, so any padding value larger than the "
                  "real outputs wins and the result depends on the padding.",
-                 "set the padding positions to -inf before the maximum: outputs.masked_fill(~mask[..., None], "
-                 "float('-inf')).amax(1).", over="all"),
+                 "set the padding positions to minus infinity before the maximum, so they can never win.", over="all"),
         _mistake("masked_max", "zero_fill", "padding filled with 0 before the maximum",
                  "Your function masks the padding with 0, but 0 is not neutral for a maximum: it beats every "
                  "negative output.",

@@ -94,11 +94,11 @@ _DECODER_INPUTS = Exercise(
                  "Your decoder inputs equal the targets, so at step t the decoder is given the very token it must "
                  "predict: training looks perfect and greedy decoding fails.",
                  "start with bos and append the targets without their last token: "
-                 "torch.cat([bos column, targets[:, :-1]], dim=1).", shift="none"),
+                 "a column of bos, then the targets without their last step.", shift="none"),
         _mistake("decoder_inputs", "left", "shifted left instead of right",
                  "Your decoder inputs are the targets moved one step to the left (bos at the end): at step t the "
                  "decoder sees the *next* target, the future.",
-                 "the decoder must see the previous token: bos first, then targets[:, :-1].", shift="left"),
+                 "the decoder must see the PREVIOUS token: bos first, then the earlier targets.", shift="left"),
         _mistake("decoder_inputs", "prepend", "bos added without dropping the last token",
                  "Your result has T + 1 steps: bos followed by all T targets.",
                  "drop the last target (it is never an input, there is nothing after it to predict).",
@@ -106,7 +106,7 @@ _DECODER_INPUTS = Exercise(
         _mistake("decoder_inputs", "drop_first", "first target dropped instead of the last",
                  "Your result is bos followed by targets[:, 1:]: the decoder never sees the first target and sees "
                  "each later one too early.",
-                 "keep targets[:, :-1] (everything but the last token).", shift="drop_first"),
+                 "keep everything but the LAST target token.", shift="drop_first"),
         _mistake("decoder_inputs", "axis", "shifted along the batch axis",
                  "Your function shifts along axis 0, which is the batch: one sequence receives another "
                  "sequence's tokens.",
@@ -189,7 +189,7 @@ _GREEDY_DECODE = Exercise(
         _mistake("greedy_decode", "bos", "bos fed at every step",
                  "Your decoder receives bos at every step instead of the token it has just produced, so it cannot "
                  "know what it already wrote.",
-                 "after each step set token = logits.argmax(-1) and pass that token to the next step.",
+                 "after each step the most probable token becomes the input of the next step.",
                  feed="bos"),
         _mistake("greedy_decode", "state", "state not carried from step to step",
                  "Your loop calls step() with the initial state every time, so the decoder forgets everything "
@@ -259,17 +259,17 @@ _EXACT_MATCH = Exercise(
         _mistake("exact_match", "token", "token accuracy instead of exact match",
                  "Your function returns the fraction of correct tokens. A reversed sequence with one wrong token "
                  "scores 80% there, but it is still a wrong answer.",
-                 "compare whole rows: (predicted == target).all(dim=1), then take the mean.", per="token"),
+                 "a sequence counts only when every step matches; then take the fraction of such sequences.", per="token"),
         _mistake("exact_match", "any", "a sequence counted when any token is right",
                  "Your function counts a sequence as right when at least one of its tokens is right.",
-                 "use .all(dim=1), not .any(dim=1).", per="any"),
+                 "every step must match, not just one.", per="any"),
         _mistake("exact_match", "position", "rows and columns swapped",
                  "Your function checks whole columns (one time step across the batch) instead of whole rows "
                  "(one sequence across its time steps).",
-                 "the tensors are (B, T): reduce over dim=1 with .all(dim=1).", per="position"),
+                 "the tensors are (B, T): reduce over the time axis, one answer per sequence.", per="position"),
         _mistake("exact_match", "count", "a count instead of a fraction",
                  "Your function returns how many sequences are right, not which fraction.",
-                 "divide by the number of sequences, or take .float().mean().", fraction=False),
+                 "divide by the number of sequences.", fraction=False),
     ),
     equations="""
 exact match = (number of sequences b with predicted[b, t] = target[b, t] at EVERY step t) / B
@@ -409,7 +409,7 @@ _BIDIRECTIONAL_SUMMARY = Exercise(
         _mistake("bidirectional_summary", "swapped", "the two halves swapped",
                  "Your result puts the backward summary first. PyTorch's outputs hold the forward direction in "
                  "the first H features and the backward direction in the last H.",
-                 "concatenate [forward, backward], like torch.cat([h_n[-2], h_n[-1]], dim=-1).", swapped=True),
+                 "the forward half comes first, as in the two last rows of h_n.", swapped=True),
     ),
     equations="""
 Forward direction (first H features): it has read the whole sequence at its last real step, L_b - 1.

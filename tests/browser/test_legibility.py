@@ -44,7 +44,7 @@ OVERFLOW = """() => {
     const out = [];
     if (document.documentElement.scrollWidth > width + 1)
         out.push(`the page is ${document.documentElement.scrollWidth} px wide in a ${width} px window`);
-    for (const el of document.querySelectorAll('main p, main li, main dd, main dt, main h1, main h2, main h3, main h4')) {
+    for (const el of document.querySelectorAll(['p', 'li', 'dd', 'dt', 'h1', 'h2', 'h3', 'h4'].map(t => 'article.bd-article ' + t).join(', '))) {
         if (el.closest('pre, .cell_output, table, .jupyter-widgets') || el.offsetParent === null) continue;
         const box = el.getBoundingClientRect();
         if (box.right > width + 1 || box.left < -1)
@@ -55,7 +55,7 @@ OVERFLOW = """() => {
 }"""
 
 # Rendered lines of every printed output: one rect top per line box.
-PRINTED = """() => Array.from(document.querySelectorAll('main .cell_output pre')).filter(
+PRINTED = """() => Array.from(document.querySelectorAll('article.bd-article .cell_output pre')).filter(
         pre => pre.offsetParent !== null).map(pre => {
     const range = document.createRange();
     range.selectNodeContents(pre);

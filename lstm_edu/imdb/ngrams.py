@@ -41,7 +41,7 @@ import torch
 
 from lstm_edu.imdb.corpus import TokenizedReviews
 
-__all__ = ["NBSVM", "NgramVocabulary", "SparseRows", "log_count_ratio", "ngram_keys", "run_nbsvm"]
+__all__ = ["NBSVM", "NgramVocabulary", "SparseRows", "log_count_ratio", "ngram_keys", "run_nbsvm", "squared_hinge"]
 
 
 @dataclass
@@ -151,6 +151,23 @@ def log_count_ratio(features: SparseRows, labels: np.ndarray, alpha: float = 1.0
     return np.log(p / p.sum()) - np.log(q / q.sum())
 
 
+def squared_hinge(w, b, rows, columns, values, y, C: float):
+    """The L2-SVM objective ``½||w||² + C Σ max(0, 1 - y_i (w·x_i + b))²`` and its gradient.
+
+    ``x`` is sparse: entry ``(rows[k], columns[k])`` holds ``values[k]``.  Returns
+    ``(loss, grad_w, grad_b)``.  The gradient is written out by hand because autograd's
+    backward of ``w[columns]`` accumulates through a sort of all nonzeros, which makes
+    each step about a hundred times slower on a CPU.
+    """
+    with torch.no_grad():
+        scores = torch.zeros(len(y), dtype=w.dtype).index_add_(0, rows, values * w[columns]) + b
+        slack = torch.clamp(1 - y * scores, min=0)                  # (n,), 0 where the margin is met
+        loss = 0.5 * w.dot(w) + C * slack.square().sum()
+        d_scores = -2 * C * y * slack                                # d loss / d score_i
+        grad_w = w.clone().index_add_(0, columns, values * d_scores[rows])
+        return loss, grad_w, d_scores.sum().reshape(1)
+
+
 class NBSVM:
     """SVM on naive-Bayes features with interpolation (Wang & Manning 2012, NBSVM).
 
@@ -178,13 +195,10 @@ class NBSVM:
         w = torch.zeros(features.n_columns, dtype=torch.float64, requires_grad=True)
         b = torch.zeros(1, dtype=torch.float64, requires_grad=True)
         optimizer = torch.optim.LBFGS([w, b], lr=1, max_iter=self.max_iter, tolerance_grad=1e-6,
-                                      tolerance_change=1e-10, history_size=20, line_search_fn="strong_wolfe")
+                                      tolerance_change=1e-9, history_size=20, line_search_fn="strong_wolfe")
 
         def objective():
-            optimizer.zero_grad()
-            scores = torch.zeros(features.n_rows, dtype=torch.float64).index_add(0, rows, values * w[columns]) + b
-            loss = 0.5 * w.dot(w) + self.C * torch.clamp(1 - y * scores, min=0).square().sum()
-            loss.backward()
+            loss, w.grad, b.grad = squared_hinge(w.detach(), b.detach(), rows, columns, values, y, self.C)
             return loss
 
         optimizer.step(objective)

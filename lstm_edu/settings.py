@@ -1,6 +1,7 @@
 """What every chapter shares: the quick/full-size switch, the device, and seeding.
 
-:func:`full_size` reads the book's one size switch (``LSTM_EDU_FULL``, or a GPU);
+:func:`full_size` reads the book's one size switch (``LSTM_EDU_FULL``, or a GPU), which
+:func:`grading` (``LSTM_EDU_GRADING``, set by autograders) overrides;
 :func:`get_device` picks CUDA, then MPS, then the CPU; :func:`seed_everything`
 seeds Python, numpy and torch.
 """
@@ -14,6 +15,22 @@ import numpy as np
 
 #: Name of the book's one switch between quick demonstrations and full-size runs.
 FULL_SIZE_ENV = "LSTM_EDU_FULL"
+#: Set by the recommended nbgrader configuration while an autograder runs a notebook.
+GRADING_ENV = "LSTM_EDU_GRADING"
+
+
+def grading() -> bool:
+    """Whether an autograder (nbgrader, otter-grader) is running the notebook.
+
+    True when ``LSTM_EDU_GRADING`` is ``1`` (or ``true``/``yes``/``on``); heavy cells then
+    run their smallest version and :func:`full_size` is False whatever the hardware.
+    """
+    value = os.environ.get(GRADING_ENV, "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{GRADING_ENV}={value!r} is not understood; use 1 or 0")
 
 
 def full_size() -> bool:
@@ -21,8 +38,11 @@ def full_size() -> bool:
 
     True when the environment variable ``LSTM_EDU_FULL`` is ``1`` (or ``true``/``yes``),
     or, unless it is explicitly ``0``, when a CUDA GPU is present.  The book build on a
-    CPU therefore runs the quick versions; Colab with a GPU runs the full ones.
+    CPU therefore runs the quick versions; Colab with a GPU runs the full ones.  While an
+    autograder runs the notebook (:func:`grading`) it is always False.
     """
+    if grading():
+        return False
     value = os.environ.get(FULL_SIZE_ENV, "").strip().lower()
     if value in {"1", "true", "yes"}:
         return True

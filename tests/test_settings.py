@@ -59,6 +59,7 @@ def test_get_device_refuses_a_missing_accelerator(monkeypatch):
 
 
 def test_full_size_switch(monkeypatch):
+    monkeypatch.delenv("LSTM_EDU_GRADING", raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.delenv("LSTM_EDU_FULL", raising=False)
     assert full_size() is False
@@ -72,3 +73,19 @@ def test_full_size_switch(monkeypatch):
     monkeypatch.setenv("LSTM_EDU_FULL", "maybe")
     with pytest.raises(ValueError, match="LSTM_EDU_FULL"):
         full_size()
+
+
+def test_grading_mode_forces_quick_runs(monkeypatch):
+    from lstm_edu import grading
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.delenv("LSTM_EDU_GRADING", raising=False)
+    monkeypatch.setenv("LSTM_EDU_FULL", "1")
+    assert grading() is False and full_size() is True
+    monkeypatch.setenv("LSTM_EDU_GRADING", "1")
+    assert grading() is True and full_size() is False
+    monkeypatch.setenv("LSTM_EDU_GRADING", "0")
+    assert grading() is False
+    monkeypatch.setenv("LSTM_EDU_GRADING", "sometimes")
+    with pytest.raises(ValueError, match="LSTM_EDU_GRADING"):
+        grading()

@@ -96,7 +96,8 @@ def _plot(record):
             ax.plot(epochs[:len(values)], values, lw=1.3, label=None if name in labelled else name.upper(),
                     **looks.get(name, {}))
             labelled.add(name)
-    ax.set(xlabel="epoch", ylabel="test accuracy", title="row-by-row MNIST, one line per seed")
+    ax.set(xlabel="epoch", ylabel="test accuracy", title="row-by-row MNIST, one line per seed",
+           xticks=[int(e) for e in epochs])
     ax.legend()
     fig.tight_layout()
     finals = "; ".join(f"{name.upper()} mean final test accuracy {m['test_accuracy_mean']:.4f}"

@@ -530,3 +530,38 @@ def test_fit_with_mixed_precision_on_cuda():
                       val_loader=DataLoader(TensorDataset(x, y), batch_size=256), metrics={"accuracy": accuracy},
                       device="cuda", amp=amp, clip_norm=1.0, progress=False)
         assert history.device.startswith("cuda") and history.last("val_accuracy") > 0.8
+
+
+def test_grad_norm_leaves_out_the_steps_a_grad_scaler_skips():
+    """With float16 AMP an overflowed step is skipped by the GradScaler; its inf norm must not poison the mean."""
+    from lstm_edu.nets.training import train_one_epoch
+
+    class OverflowOnFirstStep:
+        """A stand-in for the CUDA GradScaler path: the first backward pass overflows, and that step is skipped."""
+        scaler = object()
+
+        def __init__(self):
+            self.calls = 0
+
+        def autocast(self):
+            return torch.autocast(device_type="cpu", enabled=False)
+
+        def backward(self, loss, optimizer):
+            loss.backward()
+            self.calls += 1
+            if self.calls == 1:
+                next(p for p in model.parameters()).grad.fill_(float("inf"))
+
+        def step(self, optimizer):
+            if self.calls > 1:
+                optimizer.step()
+
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+    batches = [(x[:4], y[:4]), (x[4:], y[4:])]
+    result = train_one_epoch(model, batches, loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), 0.1),
+                             device=torch.device("cpu"), precision=OverflowOnFirstStep(), clip_norm=1.0, metrics={},
+                             epoch=1)
+    assert math.isfinite(result["grad_norm"]) and result["grad_norm"] > 0
+    assert math.isfinite(result["loss"])

@@ -305,11 +305,14 @@ def train_one_epoch(model: nn.Module, batches, *, loss_fn, optimizer, device: to
 
     Returns the epoch's averages weighted by batch size: ``"loss"``, each
     metric, and ``"grad_norm"`` (the mean norm before clipping) when
-    ``clip_norm`` is given.  A non-finite loss stops training with an error.
+    ``clip_norm`` is given.  With float16 mixed precision, the steps whose
+    gradients overflowed (which the GradScaler skips while it lowers its scale)
+    do not count in ``"grad_norm"``, so it stays the norm of the updates made.  A non-finite loss stops training with an error.
     """
     model.train()
     parameters = [p for p in model.parameters() if p.requires_grad]
     averages = Averages()
+    norms = Averages()  # over the steps the optimiser takes (a GradScaler skips overflowed ones)
     for batch in batches:
         inputs, targets = split_batch(batch)
         inputs = tuple(_to_device(value, device) for value in inputs)
@@ -327,7 +330,10 @@ def train_one_epoch(model: nn.Module, batches, *, loss_fn, optimizer, device: to
         weight = _batch_size(targets)
         averages.count += weight
         if clip_norm is not None:
-            averages.add("grad_norm", torch.nn.utils.clip_grad_norm_(parameters, clip_norm), weight)
+            norm = torch.nn.utils.clip_grad_norm_(parameters, clip_norm)
+            if precision.scaler is None or torch.isfinite(norm):
+                norms.count += weight
+                norms.add("grad_norm", norm, weight)
         precision.step(optimizer)
         averages.add("loss", loss, weight)
         run_metrics(metrics, outputs.float(), targets, averages, weight)
@@ -335,7 +341,7 @@ def train_one_epoch(model: nn.Module, batches, *, loss_fn, optimizer, device: to
             batches.set_postfix(loss=f"{loss.item():.4f}", refresh=False)
     if averages.count == 0:
         raise ValueError("the training loader gave no batches")
-    return averages.result()
+    return {**averages.result(), **norms.result()}
 
 
 def _print_epoch(record: dict, epochs: int) -> None:

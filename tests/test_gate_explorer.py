@@ -87,7 +87,11 @@ def test_reading_states_each_gate_in_percent():
     sentences = reading("lstm", values)
     assert len(sentences) == len(LSTM_SPEC.readout)
     assert f"keeps {percent(values['f'])}" in sentences[0]
-    assert percent(0.995) == "100%" and percent(0.3) == "30%" and percent(0.125) == "13%"
+    assert percent(0.3) == "30%" and percent(0.125) == "13%" and percent(0.99) == "99%"
+    # near 0 and 1 one decimal: a forget gate of 0.999 leaks (0.999^k), so it must not read 100%
+    assert percent(0.999) == "99.9%" and percent(0.9993) == "99.9%" and percent(0.995) == "99.5%"
+    assert percent(0.99999) == ">99.9%" and percent(1.0) == "100%"
+    assert percent(0.004) == "0.4%" and percent(0.00001) == "<0.1%" and percent(0.0) == "0%"
     assert fill_template("{f} and {f%}", {"f": 0.5}) == "0.50 and 50%"
     with pytest.raises(KeyError, match="not among"):
         fill_template("{q}", {"f": 0.5})

@@ -307,7 +307,8 @@ _GRU_STEP = (
         title="reset gate applied before the hidden matmul (Cho et al.'s variant)",
         explanation=(
             "Your results match n = tanh(x W_in^T + b_in + (r * h_prev) W_hn^T + b_hn), the form of "
-            "Cho et al. 2014 and Keras reset_after=False. It is a valid GRU, but not torch.nn.GRU."
+            "Cho et al.'s EMNLP 2014 paper (arXiv v3) and Keras reset_after=False. It is a valid GRU, but "
+            "not torch.nn.GRU, which resets after the matmul as their first arXiv version (v1) did."
         ),
         hint="PyTorch resets after the matmul and includes b_hn: n = tanh(x W_in^T + b_in + r * (h_prev W_hn^T + b_hn)).",
         flags={"reset_before": True},

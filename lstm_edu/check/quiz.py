@@ -125,8 +125,10 @@ QUIZZES: dict[int, tuple[Question, ...]] = {
            b=("replaces the state by the candidate", "That is the other convention (Chung et al., Colah's blog); "
                                                     "PyTorch's z keeps.")),
         _q("Where does PyTorch's GRU apply the reset gate?", "b",
-           a=("to h_{t-1} before the multiplication by W_hn", "That is Cho et al.'s original form (Keras "
-                                                              "reset_after=False), not torch.nn.GRU."),
+           a=("to h_{t-1} before the multiplication by W_hn", "That is the form of Cho et al.'s EMNLP "
+                                                              "version (arXiv v3; Keras reset_after=False), "
+                                                              "not torch.nn.GRU. Their first arXiv version "
+                                                              "(v1) reset after, as PyTorch does."),
            b=("to W_hn h_{t-1} + b_hn, after the multiplication", "Right: the reset scales the recurrent "
                                                                   "contribution, bias b_hn included."),
            c=("to the input x_t", "The reset gate only touches the recurrent part.")),

@@ -239,8 +239,26 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)(%?)\}")
 
 
 def percent(value: float) -> str:
-    """A gate value as a whole percentage, rounded half up like JavaScript's ``Math.round``."""
-    return f"{math.floor(100 * float(value) + 0.5)}%"
+    """A gate value as a percentage that never rounds a leak away.
+
+    Between 1% and 99% a whole percentage (rounded half up like JavaScript's ``Math.round``);
+    closer to 0 or 1 one decimal, so that f = 0.999 reads "99.9%" (0.999^k still leaks over k
+    steps), and "<0.1%" or ">99.9%" where even one decimal would round to 0 or 100. The widgets'
+    JavaScript (``percent`` in its script) computes the same strings.
+    """
+    p = 100 * float(value)
+    if p >= 100:
+        return "100%"
+    if p <= 0:
+        return "0%"
+    if 1 <= p <= 99:
+        return f"{math.floor(p + 0.5)}%"
+    q = math.floor(10 * p + 0.5) / 10
+    if q >= 100:
+        return ">99.9%"
+    if q <= 0:
+        return "<0.1%"
+    return f"{q:.1f}%"
 
 
 def fill_template(template: str, values: Mapping[str, object]) -> str:
@@ -315,9 +333,19 @@ _SCRIPT = """
   var spec = JSON.parse(root.querySelector("script.lee-spec").textContent);
   function step(s, w) {%(step)s
   }
+  function percent(v) {   /* the same strings as the Python function percent() */
+    var p = 100 * v;
+    if (p >= 100) return "100%%";
+    if (p <= 0) return "0%%";
+    if (p >= 1 && p <= 99) return Math.floor(p + 0.5) + "%%";
+    var q = Math.floor(10 * p + 0.5) / 10;
+    if (q >= 100) return ">99.9%%";
+    if (q <= 0) return "<0.1%%";
+    return q.toFixed(1) + "%%";
+  }
   function fill(template, values, fmt) {
     return template.replace(/\\{([a-z_]+)(%%?)\\}/g, function (m, key, pct) {
-      return pct ? Math.round(100 * values[key]) + "%%" : fmt(values[key]);
+      return pct ? percent(values[key]) : fmt(values[key]);
     });
   }
   var inputs = Array.prototype.slice.call(root.querySelectorAll("input[data-control]"));

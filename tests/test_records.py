@@ -232,3 +232,17 @@ def test_command_line(capsys):
     assert main(["show", "no-such-record"]) == 2
     assert "known names: " in capsys.readouterr().err
     assert main(["render", "--check"]) in (0, 1)
+
+
+def test_a_reduced_run_says_so_in_its_caption(tmp_path, monkeypatch):
+    monkeypatch.setenv(storage.RECORDS_ENV, str(tmp_path))
+    records.register("toy-reduced", run=lambda config: {**_toy_run({"k": 0}), "scale": "reduced"}, config={})
+    records.register("toy-bad-scale", run=lambda config: {**_toy_run({"k": 0}), "scale": "huge"}, config={})
+    try:
+        assert records.caption(records.run("toy-reduced")).startswith("reduced size, recorded on ")
+        assert records.load("toy-reduced").scale == "reduced"
+        with pytest.raises(ValueError, match="scale"):
+            records.run("toy-bad-scale")
+    finally:
+        registry._REGISTRY.pop("toy-reduced", None)
+        registry._REGISTRY.pop("toy-bad-scale", None)

@@ -16,11 +16,14 @@ from lstm_edu.records.storage import Record, load, record_path
 
 
 def caption(record: Record) -> str:
-    """``full size, recorded on <date>, <minutes> min on <device>`` plus the record's own note."""
+    """``full size, recorded on <date>, <minutes> min on <device>`` plus the record's own note.
+
+    A record made below the experiment's full size says ``reduced size`` instead.
+    """
     prov = record.provenance
     date = str(prov.get("date", "?"))[:10]
     minutes = float(prov.get("wall_s", 0.0)) / 60.0
-    text = f"full size, recorded on {date}, {minutes:.1f} min on {describe_device(prov.get('device', {}))}"
+    text = f"{record.scale} size, recorded on {date}, {minutes:.1f} min on {describe_device(prov.get('device', {}))}"
     if record.notes:
         text += f"; {record.notes}"
     return text
@@ -136,7 +139,7 @@ def show(name: str) -> None:
         _display_note(missing_note(name))
         return None
     columns, rows = (entry.table or default_table)(record)
-    print(f"{entry.title} — recorded full-size run '{name}'")
+    print(f"{entry.title} — recorded {record.scale}-size run '{name}'")
     print(format_table(columns, rows))
     figure = draw(entry, record)
     if figure is not None:

@@ -9,7 +9,8 @@ package code the chapter's quick run calls.  ``run`` returns a dict with
   per evaluation), by convention named ``"<variant>/seed<k>/<quantity>"``,
 - ``seeds``: list of the seeds used,
 - optionally ``tables``: dict ``name -> {"columns": [...], "rows": [[...], ...]}``,
-- optionally ``notes``: one sentence for the caption (what the run cost, any reduction of size).
+- optionally ``notes``: one sentence for the caption (what the run cost, any reduction of size),
+- optionally ``scale``: ``"reduced"`` when the run is smaller than the full size (default ``"full"``).
 
 Register from any module with one call::
 

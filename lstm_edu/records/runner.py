@@ -8,7 +8,7 @@ from lstm_edu.records.provenance import Stopwatch, collect, config_hash, git_com
 from lstm_edu.records.registry import get
 from lstm_edu.records.storage import Record, save
 
-_KEYS = {"metrics", "curves", "seeds", "tables", "notes"}
+_KEYS = {"metrics", "curves", "seeds", "tables", "notes", "scale"}
 
 
 def _check_result(name: str, result) -> None:
@@ -20,6 +20,8 @@ def _check_result(name: str, result) -> None:
     for key, kind in (("metrics", dict), ("curves", dict), ("seeds", (list, tuple))):
         if not isinstance(result.get(key), kind):
             raise ValueError(f"{name}: run(config) must return {key!r} as a {getattr(kind, '__name__', 'list')}")
+    if result.get("scale", "full") not in ("full", "reduced"):
+        raise ValueError(f"{name}: scale must be 'full' or 'reduced', got {result['scale']!r}")
     for key, values in result["curves"].items():
         try:
             [None if v is None else float(v) for v in values]
@@ -48,6 +50,7 @@ def run(name: str, folder: Path | None = None, command: str | None = None) -> Re
         seeds=list(result["seeds"]), config=config, config_hash=config_hash(config),
         provenance=collect(name, config, watch, command or entry.command, git),
         tables=result.get("tables") or {}, notes=str(result.get("notes") or ""),
+        scale=result.get("scale", "full"),
     )
     save(record, folder)
     return record

@@ -4,7 +4,10 @@ A record file ``records/<name>.json`` holds::
 
     {"format": "lstm_edu.record", "version": 1, "name": ..., "config": {...},
      "config_hash": "...", "metrics": {...}, "curves": {"<name>": [numbers]}, "seeds": [...],
-     "tables": {...}, "notes": "...", "provenance": {...}}
+     "tables": {...}, "notes": "...", "scale": "full" | "reduced", "provenance": {...}}
+
+``scale`` is "reduced" when the run is smaller than the experiment's full size (its notes say how);
+older files without the field count as "full" unless their notes begin with "reduced".
 
 Curves are stored rounded to 6 significant digits, which keeps files small (a few kB to a few
 hundred kB) and loses nothing a figure can show.
@@ -43,6 +46,7 @@ class Record:
     provenance: dict
     tables: dict = field(default_factory=dict)
     notes: str = ""
+    scale: str = "full"
     path: Path | None = None
 
     def to_json(self) -> dict:
@@ -50,7 +54,7 @@ class Record:
             "format": FORMAT, "version": FORMAT_VERSION, "name": self.name, "config": self.config,
             "config_hash": self.config_hash, "metrics": self.metrics,
             "curves": {k: [_round(v) for v in vals] for k, vals in self.curves.items()},
-            "seeds": list(self.seeds), "tables": self.tables, "notes": self.notes,
+            "seeds": list(self.seeds), "tables": self.tables, "notes": self.notes, "scale": self.scale,
             "provenance": self.provenance,
         }
 
@@ -178,6 +182,7 @@ def read(path: Path) -> Record:
         name=data["name"], metrics=data["metrics"], curves=data["curves"], seeds=data["seeds"],
         config=data["config"], config_hash=data["config_hash"], provenance=data["provenance"],
         tables=data.get("tables") or {}, notes=data.get("notes") or "", path=path,
+        scale=data.get("scale") or ("reduced" if str(data.get("notes", "")).startswith("reduced") else "full"),
     )
 
 

@@ -194,7 +194,7 @@ def run_articles(config: dict, data=None, cache_dir=None) -> dict:
     return {"metrics": metrics, "curves": curves, "seeds": [config["seed"]],
             "tables": {"systems": {"columns": ["system", "version", "val accuracy", "test accuracy", "test SE", "train s"],
                                    "rows": rows}},
-            "notes": notes}
+            "notes": notes, "scale": "reduced"}
 
 
 def _articles_table(record):

@@ -126,6 +126,8 @@ def package_copy(scratch: Path) -> Path:
     shutil.copytree(ROOT / "lstm_edu", source / "lstm_edu", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in ("pyproject.toml", "README.md"):
         shutil.copy2(ROOT / name, source / name)
+    if (ROOT / "records").is_dir():  # the recorded runs the chapters show, found through LSTM_EDU_RECORDS
+        shutil.copytree(ROOT / "records", source / "records")
     return source
 
 
@@ -140,7 +142,11 @@ def setup_cell(colab: Path) -> str:
 
 
 def install_as_the_cell_does(python: Path, colab: Path, scratch: Path) -> list[str]:
-    """Run the set-up cell; return the freeze diff (+/- lines), which must name lstm_edu only."""
+    """Run the set-up cell; return the freeze diff (+/- lines), which must name lstm_edu only.
+
+    ``LSTM_EDU_SOURCE`` (a copy of the working tree in ``scratch/lstm-book``) stands for the
+    repository the cell fetches from GitHub; the notebooks' set-up cells use it too.
+    """
     run([str(python), "-m", "pip", "uninstall", "--yes", "--quiet", "lstm_edu"])
     before = freeze(python)
     script = scratch / "setup_cell.py"
@@ -179,7 +185,7 @@ def kernel_home(scratch: Path, full: bool = False) -> dict[str, str]:
     (startup / "00-google-colab.py").write_text("import google.colab  # as in every Colab kernel\n")
     env = dict(os.environ, PYTHONPATH=str(scratch / "standin"), IPYTHONDIR=str(scratch / "ipython"),
                JUPYTER_PATH=str(VENV / "share" / "jupyter"), JUPYTER_DATA_DIR=str(scratch / "jupyter-data"),
-               LSTM_EDU_FULL="1" if full else "0", PYTHONUNBUFFERED="1",
+               LSTM_EDU_FULL="1" if full else "0", PYTHONUNBUFFERED="1", LSTM_EDU_SOURCE=str(scratch / "lstm-book"),
                PYDEVD_DISABLE_FILE_VALIDATION="1")  # ipykernel 6.17's debugger warning on Python 3.11
     for name in ("MPLBACKEND", "PYTHONSTARTUP", "VIRTUAL_ENV"):
         env.pop(name, None)

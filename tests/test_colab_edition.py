@@ -8,6 +8,7 @@ whole edition on Colab's versions is the Colab stage (``make test-colab``).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -77,7 +78,8 @@ def test_first_cell_is_the_pinned_setup_form_and_hidden_cells_are_gone(path):
     assert first.source.startswith("# @title")
     assert first.source == colab.setup_cell_source(CONFIG, colab.requirements(ROOT))
     assert f'LSTM_EDU_VERSION = "{__version__}"' in first.source
-    assert f"@{CONFIG.package_ref}\"" in first.source
+    assert f'LSTM_EDU_REF = "{CONFIG.package_ref}"' in first.source
+    assert f'LSTM_EDU_REPOSITORY = "{CONFIG.repository}"' in first.source
     for number, cell in enumerate(notebook.cells):
         assert "colab-setup" not in cell.metadata.get("tags", []), f"cell {number + 1}: the hidden set-up cell"
         if cell.cell_type == "code":
@@ -211,9 +213,11 @@ def test_glossary_anchors_are_the_ones_sphinx_writes():
 
 
 def stand_ins(tmp_path, *, lstm_edu_version=None, ipywidgets_version=None, pip_fails=False, github=None):
-    """A folder for PYTHONPATH that fakes installed versions, a failing pip and GitHub's reachability."""
-    fake = tmp_path / "fake"
+    """Folders that fake installed versions, a failing pip, a git that cannot fetch, and GitHub's
+    reachability: ``(for PYTHONPATH, for the front of PATH)``."""
+    fake, bin_dir = tmp_path / "fake", tmp_path / "bin"
     fake.mkdir()
+    bin_dir.mkdir()
     for name, version in [("lstm_edu", lstm_edu_version), ("ipywidgets", ipywidgets_version)]:
         if version:
             info = fake / f"{name}-{version}.dist-info"
@@ -225,6 +229,10 @@ def stand_ins(tmp_path, *, lstm_edu_version=None, ipywidgets_version=None, pip_f
         (fake / "pip" / "__main__.py").write_text(
             "import sys\nprint('ERROR: Could not find a version that satisfies the requirement (stand-in pip)')\n"
             "sys.exit(1)\n")
+    git = bin_dir / "git"
+    git.write_text('#!/bin/sh\ncase "$*" in *fetch*) echo "fatal: unable to access github.com (stand-in git)" >&2; '
+                   'exit 128;; esac\nexit 0\n')
+    git.chmod(0o755)
     if github is not None:
         (fake / "sitecustomize.py").write_text(
             "import socket\n"
@@ -232,53 +240,73 @@ def stand_ins(tmp_path, *, lstm_edu_version=None, ipywidgets_version=None, pip_f
             "def _connect(*args, **kwargs):\n"
             + ("    return _Connection()\n" if github else "    raise OSError('unreachable (stand-in)')\n")
             + "socket.create_connection = _connect\n")
-    return fake
+    return fake, bin_dir
 
 
-def run_cell(tmp_path, **fakes):
+def run_cell(tmp_path, source=None, **fakes):
     """Run the Colab set-up cell as a script with :func:`stand_ins`; return (exit status, output)."""
     cell = tmp_path / "cell.py"
     cell.write_text(colab.setup_cell_source(CONFIG, colab.requirements(ROOT)), encoding="utf-8")
-    env = {"PYTHONPATH": str(stand_ins(tmp_path, **fakes)), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    fake, bin_dir = stand_ins(tmp_path, **fakes)
+    env = {"PYTHONPATH": str(fake), "PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+    if source is not None:
+        env["LSTM_EDU_SOURCE"] = str(source)
     done = subprocess.run([sys.executable, str(cell)], cwd=tmp_path, env=env, text=True, capture_output=True,
                           timeout=300)
     return done.returncode, done.stdout + done.stderr
 
 
 def test_setup_cell_with_the_package_present_only_checks_it(tmp_path):
-    rc, output = run_cell(tmp_path)
+    rc, output = run_cell(tmp_path, source=ROOT)
     assert rc == 0, output
     assert f"lstm_edu {__version__} ready: torch" in output
-    assert "Installing" not in output
+    assert "Installing" not in output and "Fetching" not in output
 
 
 def test_setup_cell_says_when_github_is_unreachable(tmp_path):
-    rc, output = run_cell(tmp_path, lstm_edu_version="0.0.1", pip_fails=True, github=False)
+    rc, output = run_cell(tmp_path, lstm_edu_version="0.0.1", github=False)
     assert rc != 0
-    assert "Installing lstm_edu" in output
-    assert "cannot reach github.com" in output and "What to do" in output
+    assert f"Fetching the book's repository at {CONFIG.package_ref}" in output
+    assert "cannot reach github.com" in output and "What to do" in output and "LSTM_EDU_SOURCE" in output
     assert "ModuleNotFoundError" not in output
+    assert not (tmp_path / ".cache" / "lstm_edu" / f"book-{CONFIG.package_ref}").exists(), "a half copy was left"
 
 
-def test_setup_cell_shows_pip_when_the_install_fails_otherwise(tmp_path):
-    rc, output = run_cell(tmp_path, lstm_edu_version="0.0.1", pip_fails=True, github=True)
+def test_setup_cell_shows_git_when_the_fetch_fails_otherwise(tmp_path):
+    rc, output = run_cell(tmp_path, lstm_edu_version="0.0.1", github=True)
     assert rc != 0
-    assert "pip could not install lstm_edu @ git+" in output
+    assert f"Fetching {CONFIG.package_ref} from {CONFIG.repository} failed" in output
+    assert "stand-in git" in output and "What to do" in output
+
+
+def test_setup_cell_shows_pip_when_the_install_fails(tmp_path):
+    rc, output = run_cell(tmp_path, source=ROOT, lstm_edu_version="0.0.1", pip_fails=True)
+    assert rc != 0
+    assert "Installing lstm_edu" in output and "pip install of lstm_edu from" in output
     assert "stand-in pip" in output and "What to do" in output
 
 
 def test_setup_cell_refuses_an_old_ipywidgets_before_installing(tmp_path):
-    rc, output = run_cell(tmp_path, lstm_edu_version="0.0.1", ipywidgets_version="7.6.5", pip_fails=True)
+    rc, output = run_cell(tmp_path, source=ROOT, lstm_edu_version="0.0.1", ipywidgets_version="7.6.5",
+                          pip_fails=True)
     assert rc != 0
     assert "ipywidgets 7.6.5 is installed" in output and "older than 7.7" in output
     assert "Installing" not in output and "Disconnect and delete runtime" in output
 
 
+def test_setup_cell_refuses_a_source_that_is_not_the_repository(tmp_path):
+    rc, output = run_cell(tmp_path, source=tmp_path / "nothing-here")
+    assert rc != 0 and "not a copy of the book's repository" in output
+
+
 def test_setup_cell_failure_is_a_plain_message_in_a_notebook(tmp_path, monkeypatch):
     """In a kernel, "Run all" stops at the set-up cell and shows the message without a traceback."""
     nbclient = pytest.importorskip("nbclient")
-    fake = stand_ins(tmp_path, lstm_edu_version="0.0.1", pip_fails=True, github=False)
-    monkeypatch.setenv("PYTHONPATH", str(fake))  # the kernel inherits it
+    fake, bin_dir = stand_ins(tmp_path, lstm_edu_version="0.0.1", github=False)
+    monkeypatch.setenv("PYTHONPATH", str(fake))  # the kernel inherits these
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("LSTM_EDU_SOURCE", raising=False)
     source = colab.setup_cell_source(CONFIG, colab.requirements(ROOT))
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source), nbformat.v4.new_code_cell("1")])
     client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",

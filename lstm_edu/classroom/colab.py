@@ -118,9 +118,9 @@ def setup_cell_source(config: ColabConfig, needs: dict[str, str]) -> str:
     """The Colab set-up cell: the template below its ``# --- cell ---`` line, filled in."""
     template = TEMPLATE.read_text(encoding="utf-8").split("# --- cell ---\n", 1)[1]
     filled = (template.replace("__VERSION__", config.version)
-              .replace("__SOURCE__", f"lstm_edu @ git+{config.repository}@{config.package_ref}")
-              .replace('{"__NEEDS__": ""}', repr(needs))
-              .replace("__ISSUES__", f"{config.repository}/issues"))
+              .replace("__REPOSITORY__", config.repository)
+              .replace("__REF__", config.package_ref)
+              .replace('{"__NEEDS__": ""}', repr(needs)))
     left = re.findall(r"__[A-Z]+__", filled)
     if left:
         raise ColabError(f"{TEMPLATE.name}: placeholders {left} are not filled in")

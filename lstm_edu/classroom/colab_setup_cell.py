@@ -2,35 +2,43 @@
 
 This file is a template: :func:`lstm_edu.classroom.colab.setup_cell_source` copies the part
 below the ``# --- cell ---`` line into each notebook of the Colab edition, replacing the
-``__PLACEHOLDER__`` strings (package version, install source, requirements, where to
-report problems).  It is plain Python (no ``%pip`` magic) so that it also runs as a script,
-which is how the Colab stage of the tests installs the package "exactly as the cell does".
+``__PLACEHOLDER__`` strings (package version, repository, tag or commit, requirements).  It is
+plain Python (no ``%pip`` magic) so that it also runs as a script, which is how the Colab stage
+of the tests installs the package "exactly as the cell does".
 
 What the cell does, in order:
 
-1. if ``lstm_edu`` of the book's version is already importable: nothing to install;
-2. checks that the installed packages satisfy the book's requirements (versions read
-   with :mod:`importlib.metadata`); an unmet one (e.g. ipywidgets older than 7.7, no torch)
-   stops with a message saying what to do, *before* anything is installed;
-3. ``pip install --no-deps`` of the pinned source: only ``lstm_edu`` is added, every package
-   Colab ships keeps its version (torch is never reinstalled);
-4. imports the package and compares its version; any failure (no network, GitHub
-   unreachable, a wrong tag) stops with a message instead of a later ``ModuleNotFoundError``.
+1. gets a copy of the book's repository at the pinned tag or commit: a shallow ``git fetch``
+   into ``~/.cache/lstm_edu/book-<ref>`` (once per runtime), or the folder named by the
+   environment variable ``LSTM_EDU_SOURCE`` (the tests point it at the working tree; a reader
+   behind a firewall at an unzipped download); its ``records/`` (the recorded full-size runs
+   the chapters show) becomes ``LSTM_EDU_RECORDS``;
+2. unless ``lstm_edu`` of the book's version is already installed: checks that the installed
+   packages satisfy the book's requirements (versions read with :mod:`importlib.metadata`); an
+   unmet one (e.g. ipywidgets older than 7.7, no torch) stops with a message saying what to
+   do, *before* anything is installed; then ``pip install --no-deps`` of that copy: only
+   ``lstm_edu`` is added, every package Colab ships keeps its version (torch is never
+   reinstalled);
+3. imports the package and compares its version.
 
-The environment variable ``LSTM_EDU_SOURCE`` replaces the install source (the tests point it
-at the working tree; a reader behind a firewall can point it at a downloaded copy).
+Any failure (no network, GitHub unreachable, no git, a wrong tag) stops "Run all" with a message
+saying what to do, instead of a later ``ModuleNotFoundError``.
 """
 
 # --- cell ---
 import importlib
 import importlib.metadata
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 LSTM_EDU_VERSION = "__VERSION__"
-LSTM_EDU_SOURCE = os.environ.get("LSTM_EDU_SOURCE") or "__SOURCE__"
+LSTM_EDU_REPOSITORY = "__REPOSITORY__"
+LSTM_EDU_REF = "__REF__"  # the tag or commit this notebook was written for
 LSTM_EDU_NEEDS = {"__NEEDS__": ""}  # what lstm_edu requires, from the book's pyproject.toml
 
 
@@ -73,32 +81,61 @@ def _github_reachable():
         return False
 
 
-def _install():
-    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input",
-               "--disable-pip-version-check", LSTM_EDU_SOURCE]
-    print(f"Installing lstm_edu {LSTM_EDU_VERSION} (only this package; nothing Colab ships changes) ...")
+def _run(command, what):
+    """Run a command; on failure raise SetupFailed with its last lines and advice."""
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    except FileNotFoundError:
+        raise SetupFailed(f"{command[0]} is not installed here, and {what} needs it.\n"
+                          "What to do: in Colab, Runtime > Disconnect and delete runtime, then run this cell\n"
+                          "again; elsewhere install it (or set LSTM_EDU_SOURCE, see below).") from None
     except subprocess.TimeoutExpired:
-        done = subprocess.CompletedProcess(command, 1, "", "pip did not finish within 15 minutes")
+        done = subprocess.CompletedProcess(command, 1, "", f"{command[0]} did not finish within 15 minutes")
     if done.returncode == 0:
         return
     said = "\n".join((done.stdout + done.stderr).strip().splitlines()[-12:])
-    if "git+https://github.com" in LSTM_EDU_SOURCE and not _github_reachable():
+    if "github.com" in " ".join(command) and not _github_reachable():
         raise SetupFailed(
             "This runtime cannot reach github.com, where the book's package is.\n"
             "What to do: check the internet connection (in Colab: Runtime > Disconnect and delete\n"
             "runtime, then run this cell again). If GitHub is blocked where you are, download the\n"
-            "repository as a zip elsewhere, upload it here, and run this cell again after\n"
-            "os.environ['LSTM_EDU_SOURCE'] = '/content/<the zip file>'.")
-    raise SetupFailed(
-        f"pip could not install {LSTM_EDU_SOURCE}.\n"
-        f"What to do: run this cell again (a network hiccup is the usual cause); if it fails again,\n"
-        f"report it at __ISSUES__ with pip's last lines:\n{said}")
+            f"repository at {LSTM_EDU_REF} as a zip elsewhere, upload and unzip it here, and run this\n"
+            "cell again after os.environ['LSTM_EDU_SOURCE'] = '<the unzipped folder>'.")
+    raise SetupFailed(f"{what} failed.\nWhat to do: run this cell again (a network hiccup is the usual "
+                      f"cause); if it fails again, report it at {LSTM_EDU_REPOSITORY}/issues with these lines:\n"
+                      f"{said}")
+
+
+def _book_copy():
+    """A folder holding the book's repository at LSTM_EDU_REF (its package and its records)."""
+    source = os.environ.get("LSTM_EDU_SOURCE", "").strip()
+    if source:
+        folder = Path(source).expanduser()
+        if not (folder / "pyproject.toml").is_file():
+            raise SetupFailed(f"LSTM_EDU_SOURCE is {source}, which is not a copy of the book's repository\n"
+                              "(no pyproject.toml there). What to do: point it at the unzipped folder.")
+        return folder
+    folder = Path.home() / ".cache" / "lstm_edu" / f"book-{LSTM_EDU_REF}"
+    if (folder / "pyproject.toml").is_file():
+        return folder
+    print(f"Fetching the book's repository at {LSTM_EDU_REF} ...")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix="book-", dir=folder.parent))
+    git = ["git", "-C", str(partial)]
+    _run(git + ["init", "--quiet"], "git init")
+    _run(git + ["fetch", "--quiet", "--depth", "1", LSTM_EDU_REPOSITORY, LSTM_EDU_REF],
+         f"Fetching {LSTM_EDU_REF} from {LSTM_EDU_REPOSITORY}")
+    _run(git + ["checkout", "--quiet", "FETCH_HEAD"], "git checkout")
+    shutil.rmtree(folder, ignore_errors=True)
+    partial.rename(folder)  # complete copies only: an interrupted fetch leaves no half folder behind
+    return folder
 
 
 def lstm_edu_setup():
     """Install (if needed) and check lstm_edu; print one line saying what is ready."""
+    book = _book_copy()
+    if (book / "records").is_dir():
+        os.environ["LSTM_EDU_RECORDS"] = str(book / "records")
     have = _installed("lstm_edu")
     if have != LSTM_EDU_VERSION:
         problems = _unmet_requirements()
@@ -108,7 +145,9 @@ def lstm_edu_setup():
                 "What to do: in Colab, choose Runtime > Disconnect and delete runtime, reconnect and run\n"
                 "this cell again (a fresh Colab runtime has every requirement). Elsewhere: install the\n"
                 "versions named above (torch first, for your machine), restart the kernel, run again.")
-        _install()
+        print(f"Installing lstm_edu {LSTM_EDU_VERSION} (only this package; nothing Colab ships changes) ...")
+        _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check",
+              str(book)], f"pip install of lstm_edu from {book}")
         importlib.invalidate_caches()
         if "lstm_edu" in sys.modules:
             raise SetupFailed(

@@ -223,8 +223,8 @@ def _articles_plot(record):
             buggy = version == "buggy"
             ax.bar(len(values) - 1, m["test_accuracy"], yerr=errors[-1], capsize=4,
                    color=PALETTE[3] if buggy else PALETTE[2], hatch="//" if buggy else None, edgecolor="black")
-    ax.axhline(0.5, color="gray", ls="--", lw=1)
-    ax.text(len(values) - 0.5, 0.51, "chance", ha="right", va="bottom", color="gray")
+    ax.axhline(0.5, color="gray", ls="--", lw=1, label="chance (0.5)")
+    ax.legend(loc="upper left")
     ax.set(xticks=range(len(values)), xticklabels=labels, ylim=(0, 1), ylabel="test accuracy",
            title="tutorial systems, buggy and fixed")
     fig.tight_layout()

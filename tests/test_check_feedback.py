@@ -83,21 +83,7 @@ def solution_lines() -> list[tuple[str, str]]:
 
 #: Solutions of exercises proposed for the chapters but not yet in a notebook (the notebook
 #: changes are listed for the chapters' authors); their lines count as solution code too.
-PROPOSED = {
-    "numerical_gradient": """
-def numerical_gradient(f, x, eps):
-    grad = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + eps
-        plus = f(x)
-        x[index] = old - eps
-        minus = f(x)
-        x[index] = old
-        grad[index] = (plus - minus) / (2 * eps)
-    return grad
-""",
-}
+PROPOSED: dict[str, str] = {}
 
 SOLUTIONS = solution_lines() + [
     (f"proposed {name}", line) for name, code in PROPOSED.items()

@@ -108,9 +108,10 @@ QUIZZES: dict[int, tuple[Question, ...]] = {
         _q("A forget gate value close to 1 means the cell ...", "b",
            a=("forgets its content", "The name misleads: f multiplies the old cell, so f near 1 keeps it."),
            b=("keeps its previous content", "Right: c_t = f_t c_{t-1} + i_t g_t.")),
-        _q("Why do gradients survive many steps along the cell path?", "a",
+        _q("What lets gradients survive many steps along the cell path, once an LSTM has learnt to keep?", "a",
            a=("along the direct path dc_t/dc_{t-1} = diag(f_t), with no weight matrix and no squashing slope",
-              "Right: with f_t near 1 the product over many steps stays near 1."),
+              "Right: with f_t near 1 the product over many steps stays near 1. At PyTorch's initialisation "
+              "f_t is about 0.5 and the path leaks as fast as a plain RNN's state: keeping is learnt."),
            b=("because LSTMs use ReLU", "The LSTM uses sigmoid and tanh; the reason is the additive cell update."),
            c=("because the output gate amplifies gradients", "The output gate is a number in (0, 1): it cannot "
                                                             "amplify.")),

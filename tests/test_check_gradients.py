@@ -94,3 +94,30 @@ def test_gradient_bound_and_copy_baseline_references_agree_with_the_package():
         T, K, L = case.args
         assert gradients._copy_baseline_variant(T, K, L) == pytest.approx(
             tasks_copy_baseline(T, n_symbols=K, copy_length=L))
+
+
+def test_package_and_torch_shortcuts_are_refused(capsys):
+    """Calling the package's or torch's own implementation does not pass an exercise that asks to write it."""
+    import torch
+
+    from lstm_edu import tasks
+    from lstm_edu.check import gradients
+    from lstm_edu.experiments.gradient_flow import vanishing_bound
+
+    def cross_entropy(logits, targets):
+        return float(torch.nn.functional.cross_entropy(torch.as_tensor(logits), torch.as_tensor(targets)))
+
+    def embedding_backward(ids, d_vectors, vocab_size):
+        table = torch.nn.Embedding(vocab_size, d_vectors.shape[1])
+        (table(torch.as_tensor(ids)) * torch.as_tensor(d_vectors, dtype=torch.float32)).sum().backward()
+        return table.weight.grad.double().numpy()
+
+    def gradient_bound(weight_hh, activation):
+        return vanishing_bound(weight_hh, activation)
+
+    def copy_baseline(T, n_symbols, copy_length):
+        return tasks.copy_baseline(T, n_symbols=n_symbols, copy_length=copy_length)
+
+    for fn in (cross_entropy, embedding_backward, gradient_bound, copy_baseline):
+        assert not getattr(gradients, fn.__name__)(fn), fn.__name__
+        assert "not accepted" in capsys.readouterr().out, fn.__name__

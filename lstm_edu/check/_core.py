@@ -356,13 +356,14 @@ def _same_content(before, after) -> bool:
 
 
 def names_used(fn) -> set[str]:
-    """Every global and attribute name the function's code (and the code nested in it) refers to."""
+    """Every global, closure and attribute name the function's code (and the code nested in it) refers to."""
     code = getattr(fn, "__code__", None)
     found: set[str] = set()
     stack = [code] if code is not None else []
     while stack:
         current = stack.pop()
         found.update(current.co_names)
+        found.update(current.co_freevars)
         stack.extend(const for const in current.co_consts if hasattr(const, "co_names"))
     return found
 

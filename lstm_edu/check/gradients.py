@@ -86,6 +86,7 @@ def _cross_entropy_cases() -> list[Case]:
 
 _CROSS_ENTROPY = Exercise(
     name="cross_entropy",
+    shortcuts=("cross_entropy", "CrossEntropyLoss", "nll_loss", "NLLLoss"),
     signature="cross_entropy(logits, targets) -> loss   (logits (B, K), targets (B,) class ids)",
     outputs=(Output("loss", "scalar"),),
     reference=_cross_entropy_variant,
@@ -176,6 +177,7 @@ def _embedding_cases() -> list[Case]:
 
 _EMBEDDING_BACKWARD = Exercise(
     name="embedding_backward",
+    shortcuts=("Embedding", "embedding", "backward", "autograd"),
     signature="embedding_backward(ids, d_vectors, vocab_size) -> d_table   (vocab_size, E)",
     outputs=(Output("d_table"),),
     reference=_embedding_backward_variant,
@@ -301,6 +303,7 @@ def _bound_cases() -> list[Case]:
 
 _GRADIENT_BOUND = Exercise(
     name="gradient_bound",
+    shortcuts=("vanishing_bound", "largest_singular_value"),
     signature='gradient_bound(weight_hh, activation) -> eta   (activation "tanh" or "sigmoid")',
     outputs=(Output("eta", "scalar"),),
     reference=_gradient_bound_variant,
@@ -364,6 +367,7 @@ def _copy_cases() -> list[Case]:
 
 _COPY_BASELINE = Exercise(
     name="copy_baseline",
+    shortcuts=("copy_baseline",),
     signature="copy_baseline(T, n_symbols, copy_length) -> nats per step",
     outputs=(Output("baseline", "scalar"),),
     reference=_copy_baseline_variant,

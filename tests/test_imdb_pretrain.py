@@ -243,8 +243,9 @@ def test_train_size_keeps_a_subset_of_the_training_reviews_only(tree):
     assert set(few.train.file_ids.tolist()) <= set(full.train.file_ids.tolist()) | set(range(100))
 
 
-def test_command_line_pretrain_then_train_init(tree, tmp_path, capsys):
+def test_command_line_pretrain_then_train_init(tree, tmp_path, capsys, monkeypatch):
     base, root = tree
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))   # the command line caches tokens there
     lm_dir = tmp_path / "lm"
     assert main(["pretrain", "--data", str(root), "--out", str(lm_dir), "--preset", "quick", "--limit", "48",
                  "--vocab-size", "200", "--embedding-dim", "12", "--hidden-size", "16", "--epochs", "1",

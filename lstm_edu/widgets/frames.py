@@ -29,7 +29,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import io
 import itertools
 import math
 import re
@@ -115,12 +114,13 @@ def figure_to_png(fig, dpi: int = 80, *, alt: str | None = None) -> PNGFrame:
     """
     import matplotlib.pyplot as plt
 
+    from lstm_edu.figures import figure_png
+
     if alt is None:
         alt = describe_figure(fig)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    data = figure_png(fig, dpi=dpi)  # opaque white, with the record of its smallest font
     plt.close(fig)
-    return PNGFrame(buffer.getvalue(), alt)
+    return PNGFrame(data, alt)
 
 
 # ---------------------------------------------------------------- the viewer

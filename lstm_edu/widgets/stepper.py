@@ -165,13 +165,13 @@ def select_units(recording: Recording, k: int = 4, marked=None) -> list[int]:
 
 # ---------------------------------------------------------------- the strip chart
 
-CHART_WIDTH, LABEL_WIDTH, ROW_HEIGHT, LINE_HEIGHT = 600, 104, 16, 44
+CHART_WIDTH, LABEL_WIDTH, RIGHT_MARGIN, ROW_HEIGHT, LINE_HEIGHT = 600, 104, 38, 16, 44
 
 
 def _chart_layout(recording: Recording, input_names) -> tuple[list, int, float]:
     rows = [(f"input: {name}", ("input", j), "signed") for j, name in enumerate(input_names)]
     rows += [(label, ("state", name), how) for label, name, how in ROWS[recording.kind]]
-    cell = max(2, (CHART_WIDTH - LABEL_WIDTH - 30) // recording.steps)  # whole units keep the markup short
+    cell = max(2, (CHART_WIDTH - LABEL_WIDTH - RIGHT_MARGIN) // recording.steps)  # whole units keep the markup short
     height = sum(LINE_HEIGHT if how == "line" else ROW_HEIGHT for _, _, how in rows) + 4 * len(rows) + 18
     return rows, cell, height
 
@@ -192,7 +192,7 @@ def strip_chart_svg(recording: Recording, unit: int, *, input_names, marked=None
         raise ValueError(f"unit must be in [0, {recording.hidden_size - 1}], got {unit}")
     rows, cell, height = _chart_layout(recording, input_names)
     T, x0 = recording.steps, LABEL_WIDTH
-    width = x0 + T * cell + 30
+    width = x0 + T * cell + RIGHT_MARGIN  # room for the '±1.00' scale labels
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" width="100%" '
              f'style="max-width:{width}px;height:auto;font-family:sans-serif" class="lee-chart" '
              f'role="img" aria-label="gates and states of unit {unit} over time" shape-rendering="crispEdges">']
@@ -213,7 +213,7 @@ def strip_chart_svg(recording: Recording, unit: int, *, input_names, marked=None
             parts.append(f'<line x1="{x0}" y1="{mid:.1f}" x2="{x0 + T * cell}" y2="{mid:.1f}" stroke="#bbb"/>')
             parts.append(f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6" '
                          'shape-rendering="auto"/>')
-            parts.append(f'<text x="{x0 + T * cell + 3}" y="{y + 9:.1f}" font-size="8.5" fill="#666">'
+            parts.append(f'<text x="{x0 + T * cell + 3}" y="{y + 9:.1f}" font-size="10" fill="#595959">'
                          f"\u00b1{html.escape(format_number(scale))}</text>")
         else:
             scale = "gate" if how == "gate" else "signed"

@@ -101,7 +101,7 @@ class History:
             ax.set_xlabel("epoch")
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(name)
-            ax.legend(fontsize=8)
+            ax.legend()
             ax.grid(alpha=0.3)
         if title:
             fig.suptitle(title)

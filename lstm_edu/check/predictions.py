@@ -134,7 +134,7 @@ _add(Question(
          "b": "The state became the candidate: that is the other convention, h_t = z_t n_t + (1 - z_t) h_{t-1}.",
          "c": "A zero state would need both terms to vanish."},
     wrong={"a": "the measurement shows the state changed: check that z really is 1.",
-           "b": "that is Cho's and Colah's convention; PyTorch's z close to 1 KEEPS the old state.",
+           "b": "that is Chung et al.'s and Colah's convention; PyTorch's (and Cho et al.'s) z close to 1 KEEPS the old state.",
            "c": "no gate multiplies both terms by zero at once."},
 ))
 

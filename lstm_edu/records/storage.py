@@ -137,6 +137,9 @@ def _atomic_text(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes the file private; a record is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         try:

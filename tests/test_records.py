@@ -128,6 +128,19 @@ def test_missing_gpu_records_are_owed_not_failures(tmp_path, monkeypatch):
         registry._REGISTRY.pop("toy-gpu", None)
 
 
+def test_a_cpu_record_is_owed_only_with_its_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv(storage.RECORDS_ENV, str(tmp_path))
+    records.register("toy-owed", run=_toy_run, config={"k": 0}, owed="needs an hour of an idle CPU")
+    records.register("toy-cpu", run=_toy_run, config={"k": 0})
+    try:
+        owed = freshness.check("toy-owed")
+        assert owed.state == "owed" and "needs an hour of an idle CPU" in owed.message
+        assert freshness.check("toy-cpu").state == "problem"  # no reason given: a missing record fails
+    finally:
+        registry._REGISTRY.pop("toy-owed", None)
+        registry._REGISTRY.pop("toy-cpu", None)
+
+
 def test_notebook_references_are_found(tmp_path):
     (tmp_path / "notebooks").mkdir()
     cells = [{"cell_type": "code", "source": ["from lstm_edu import records\n", "records.show('ablation-lstm')\n"]},

@@ -14,7 +14,7 @@ def _state(entry) -> str:
     if status.state == "ok":
         return "recorded"
     if status.state == "owed":
-        return "not yet recorded (GPU)"
+        return "not yet recorded (GPU)" if entry.needs_gpu else "not yet recorded (owed)"
     if not record_path(entry.name).exists():
         return "not yet recorded"
     return "STALE" if "stale" in status.message else "UNUSABLE"

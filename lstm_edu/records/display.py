@@ -32,7 +32,8 @@ def caption(record: Record) -> str:
 def missing_note(name: str) -> str:
     entry = get(name)
     where = " on a machine with a GPU" if entry.needs_gpu else ""
-    return (f"NOT YET RECORDED: the full-size run '{name}' has no record in this build. "
+    why = f" ({entry.owed})" if entry.owed else ""
+    return (f"NOT YET RECORDED: the full-size run '{name}' has no record in this build{why}. "
             f"Run `{entry.command}`{where} to record it.")
 
 

@@ -42,7 +42,8 @@ def notebook_references(root: Path = REPO_ROOT) -> dict[str, list[str]]:
 
 @dataclass
 class Status:
-    """The state of one referenced record: ``ok``, ``owed`` (GPU record missing) or ``problem``."""
+    """The state of one referenced record: ``ok``, ``owed`` (a GPU record, or a CPU record registered
+    with the reason it is owed, is missing) or ``problem``."""
 
     name: str
     state: str
@@ -62,6 +63,9 @@ def check(name: str, used_in: list[str] | None = None) -> Status:
         if entry.needs_gpu:
             return Status(name, "owed", f"GPU record {name} is not yet recorded{where}; the book shows a "
                                         f"placeholder. Run `{entry.command}` on a GPU (benchmarks/gpu_records.sh).")
+        if entry.owed:
+            return Status(name, "owed", f"record {name} is not yet recorded{where} ({entry.owed}); the book shows a "
+                                        f"placeholder. Run `{entry.command}` and commit records/{name}.json.")
         return Status(name, "problem", f"record {name} is missing{where}; run `{entry.command}` and commit records/{name}.json")
     except RecordError as err:
         return Status(name, "problem", f"{err}{where}")

@@ -51,7 +51,9 @@ class Experiment:
     """One named full-size experiment.
 
     ``device`` is ``"cpu"`` (recordable on any machine) or ``"cuda"`` (needs a GPU; the book shows
-    a placeholder while its record is missing).  ``plot(record)`` returns a matplotlib figure and
+    a placeholder while its record is missing).  ``owed`` says why a CPU record has not been made
+    yet (e.g. the CPU time it needs); while such a record is missing the book shows the same
+    placeholder and the freshness check reports it as owed instead of failing.  ``plot(record)`` returns a matplotlib figure and
     ``table(record)`` returns ``(columns, rows)``; both are optional (a default is used).
     """
 
@@ -64,6 +66,7 @@ class Experiment:
     description: str = ""
     plot: Callable[[Any], Any] | None = None
     table: Callable[[Any], tuple[list, list]] | None = None
+    owed: str = ""
     module: str = field(default="", compare=False)
 
     @property
@@ -93,6 +96,7 @@ def register(
     description: str = "",
     plot: Callable | None = None,
     table: Callable | None = None,
+    owed: str = "",
 ) -> Experiment:
     """Register a named full-size experiment and return it.
 
@@ -123,7 +127,7 @@ def register(
             raise ValueError(f"record name {name!r} is already registered by {old_qualname}")
     entry = Experiment(
         name=name, run=run, config=config, title=title or name, chapter=chapter, device=device,
-        description=description, plot=plot, table=table, module=module,
+        description=description, plot=plot, table=table, owed=owed, module=module,
     )
     _REGISTRY[name] = entry
     return entry

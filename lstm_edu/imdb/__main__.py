@@ -5,7 +5,7 @@ Examples::
     python -m lstm_edu.imdb train --preset quick --out runs/quick
     python -m lstm_edu.imdb train --data ~/aclImdb_v1.tar.gz --model gru --epochs 3 --out runs/gru
     python -m lstm_edu.imdb predict --checkpoint runs/quick "A moving, beautifully acted film."
-    python -m lstm_edu.imdb ngram --out runs/nbsvm          # the NBSVM baseline, seconds on a CPU
+    python -m lstm_edu.imdb ngram --out runs/nbsvm          # the NBSVM baseline, minutes on a CPU
     python -m lstm_edu.imdb pretrain --preset cpu --out runs/lm   # a language model on unlabelled reviews
     python -m lstm_edu.imdb train --preset cpu --init runs/lm --out runs/finetuned
 
@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--threads", type=_positive_int, default=None, help="torch CPU threads")
     pretrain.add_argument("--quiet", action="store_true", help="no per-epoch lines")
 
-    ngram = commands.add_parser("ngram", help="the NBSVM bag-of-n-grams baseline (seconds on a CPU)",
+    ngram = commands.add_parser("ngram", help="the NBSVM bag-of-n-grams baseline (minutes on a CPU)",
                                 description="Wang & Manning's NBSVM on unigrams + bigrams; writes DIR/metrics.json.")
     ngram.add_argument("--data", default=None, help="as for train")
     ngram.add_argument("--out", required=True, help="folder for metrics.json")

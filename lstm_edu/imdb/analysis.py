@@ -190,7 +190,7 @@ def plot_gate_trace(trace: GateTrace, *, gates: Sequence[str] = ("input_gate", "
         means.plot(trace.mean(gate)[:steps], marker=".", label=f"mean {gate.replace('_', ' ')}")
     means.set_ylim(0, 1)
     means.set_ylabel("mean", fontsize=10)
-    means.legend(fontsize=9, loc="upper left", bbox_to_anchor=(0, -0.55), ncol=len(gates), frameon=False)
+    means.legend(fontsize=10, loc="upper left", bbox_to_anchor=(0, -0.55), ncol=len(gates), frameon=False)
     means.set_xticks(range(steps), trace.tokens[:steps], rotation=70, fontsize=10)
     fig.suptitle(title or f"LSTM gates over a review ({trace.direction} direction, {len(chosen)} units)",
                  fontsize=12)

@@ -109,8 +109,13 @@ class _FlowPlot:
         self.ax_line.set_xlim(-0.5, T + 0.5)
 
     def png(self, dpi: int) -> bytes:
+        """This frame as an opaque PNG with the record of its smallest font (every frame the same size)."""
+        from lstm_edu.figures import FONT_CHUNK, smallest_font_pt
+
+        smallest = smallest_font_pt(self.fig)
+        metadata = {FONT_CHUNK: f"{smallest:g}"} if smallest is not None else {}
         buffer = io.BytesIO()
-        self.fig.savefig(buffer, format="png", dpi=dpi)
+        self.fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata=metadata)
         return buffer.getvalue()
 
 

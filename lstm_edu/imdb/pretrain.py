@@ -53,6 +53,7 @@ from lstm_edu.imdb import data as imdb_data
 from lstm_edu.imdb.batching import BucketedBatches, train_validation_split
 from lstm_edu.imdb.corpus import encode_indices, load_corpus
 from lstm_edu.imdb.models import length_mask
+from lstm_edu.imdb.presets import resolve_preset
 from lstm_edu.imdb.text import PAD_ID, UNK_ID, Vocab, atomic_write_text
 from lstm_edu.imdb.unlabelled import load_unlabelled, merged_counts
 from lstm_edu.nets.checkpoints import read_checkpoint, save_checkpoint
@@ -235,15 +236,7 @@ PRETRAIN_PRESETS: dict[str, dict] = {
 
 def resolve_pretrain_config(preset: str | None = "cpu", **overrides) -> PretrainConfig:
     """A :class:`PretrainConfig` from a preset with ``overrides`` (None values ignored) on top."""
-    if preset is not None and preset not in PRETRAIN_PRESETS:
-        raise ValueError(f"preset must be one of {sorted(PRETRAIN_PRESETS)}, got {preset!r}")
-    values = dict(PRETRAIN_PRESETS[preset]) if preset is not None else {}
-    unknown = set(overrides) - {f.name for f in dataclasses.fields(PretrainConfig)}
-    if unknown:
-        raise TypeError(f"unknown pretraining option(s): {sorted(unknown)}")
-    values.update({key: value for key, value in overrides.items() if value is not None})
-    values["preset"] = preset
-    return PretrainConfig(**values)
+    return resolve_preset(PRETRAIN_PRESETS, PretrainConfig, preset, overrides, "pretraining")
 
 
 #: The settings that decide which reviews the language model read; fine-tuning checks them.

@@ -59,6 +59,7 @@ from lstm_edu.imdb import data as imdb_data
 from lstm_edu.imdb.batching import BucketedBatches, train_validation_split
 from lstm_edu.imdb.corpus import TRUNCATE_CHOICES, Corpus, TokenizedReviews, encode_indices, load_corpus
 from lstm_edu.imdb.models import ARCHITECTURES, POOLINGS, build_model, count_parameters
+from lstm_edu.imdb.presets import resolve_preset
 from lstm_edu.imdb.text import Vocab, atomic_write_text
 from lstm_edu.settings import get_device, seed_everything
 from lstm_edu.nets.checkpoints import save_checkpoint
@@ -184,15 +185,7 @@ PRESETS: dict[str, dict] = {
 
 def resolve_config(preset: str | None = "cpu", **overrides) -> TrainConfig:
     """A :class:`TrainConfig` from a preset, with ``overrides`` (None values are ignored) on top."""
-    if preset is not None and preset not in PRESETS:
-        raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {preset!r}")
-    values = dict(PRESETS[preset]) if preset is not None else {}
-    unknown = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
-    if unknown:
-        raise TypeError(f"unknown training option(s): {sorted(unknown)}")
-    values.update({key: value for key, value in overrides.items() if value is not None})
-    values["preset"] = preset
-    return TrainConfig(**values)
+    return resolve_preset(PRESETS, TrainConfig, preset, overrides, "training")
 
 
 # ------------------------------------------------------------------- data

@@ -157,7 +157,7 @@ PRESETS: dict[str, dict] = {
         model="bilstm", epochs=3, limit=3000, vocab_size=10_000, min_freq=2, max_len=200, embedding_dim=32,
         hidden_size=32, pooling="max", dropout=0.3, embedding_dropout=0.1, batch_size=32, lr=1e-2,
         patience=None,
-        description="a demonstration: 3,000 reviews per split, 200 tokens, 3 epochs (under a minute on a CPU)",
+        description="a demonstration: 3,000 reviews per split, 200 tokens, 3 epochs (a minute or two on a CPU)",
     ),
     "cpu": dict(
         model="bilstm", epochs=4, limit=None, vocab_size=30_000, min_freq=2, max_len=400, truncate="tail",
@@ -437,7 +437,8 @@ def device_description(device: torch.device) -> str:
     if device.type == "cuda":
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "cpu":
-        return f"cpu ({platform.machine() or 'unknown'}, {torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        return f"cpu ({platform.machine() or 'unknown'}, {threads} thread{'' if threads == 1 else 's'})"
     return str(device)
 
 

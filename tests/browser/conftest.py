@@ -67,3 +67,22 @@ def browser():
         browser = playwright.chromium.launch(executable_path=_chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def page_of(browser):
+    """A factory of blank pages of a given viewport; each page collects its script errors in ``page.errors``."""
+    contexts = []
+
+    def new_page(width: int, height: int):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        return page
+
+    yield new_page
+    for context in contexts:
+        context.close()

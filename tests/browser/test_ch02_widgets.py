@@ -42,14 +42,8 @@ def _frames(n: int, stem: str = "step"):
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 900, "height": 700})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    yield page
-    context.close()
+def page(page_of):
+    return page_of(900, 700)
 
 
 def _load(page, html: str, how: str):

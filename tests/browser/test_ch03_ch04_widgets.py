@@ -42,14 +42,8 @@ LIVE_PARTS = """(root) => {
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    yield page
-    context.close()
+def page(page_of):
+    return page_of(1100, 900)
 
 
 def load(page, html: str) -> None:

@@ -115,3 +115,45 @@ def test_figure_fits_what_was_drawn_and_renders():
 def test_bad_step_counts(steps, error):
     with pytest.raises(error):
         unrolled_rnn_figure(steps)
+
+
+# ------------------------------------------------------------------ labels (issue 15, review D)
+
+
+def _text_boxes(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in fig.axes[0].texts if t.get_text().strip()]
+
+
+@pytest.mark.parametrize("backward", [False, True])
+def test_no_two_labels_overlap_and_none_is_clipped(backward):
+    fig = unrolled_rnn_figure(4, backward=backward)
+    boxes = _text_boxes(fig)
+    width, height = fig.bbox.width, fig.bbox.height
+    for text, box in boxes:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height, f"{text} is clipped"
+    for k, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[k + 1:]:
+            assert not box_a.overlaps(box_b), f"labels {a!r} and {b!r} overlap"
+
+
+def test_the_rolled_loop_label_does_not_read_as_part_of_the_equals_line():
+    """The review read "W_hh = h_0 → ...": the loop's label sat on the row of "=" and h_0."""
+    fig = unrolled_rnn_figure(4)
+    boxes = dict(_text_boxes(fig))
+    equals, h0 = boxes["$=$"], boxes["$h_0$"]
+    loop_label = next(box for text, box in _text_boxes(fig) if text == "$W_{hh}$" and box.x1 < equals.x0)
+    # entirely below the row on which "=" and h_0 sit
+    assert loop_label.y1 < min(equals.y0, h0.y0)
+
+
+def test_read_outs_are_predictions_and_losses_take_the_targets():
+    """Chapter 1 writes the read-out as the prediction ŷ_t and keeps y_t for the target."""
+    drawing = unrolled_rnn_figure(4, backward=True).drawing
+    assert [o.text.get_text() for o in drawing.outputs] == ["$\\hat{y}_{1}$", "$\\hat{y}_{2}$", "$\\hat{y}_{3}$",
+                                                          "$\\hat{y}_{T}$"]
+    assert drawing.targets == ["1", "2", "3", "T"]
+    texts = [t.get_text() for t in unrolled_rnn_figure(4, backward=True).axes[0].texts]
+    assert "$y_{T}$" in texts and "$y_{t}$" in texts  # the rolled cell's loss has its target too
+    assert unrolled_rnn_figure(4).drawing.targets == []

@@ -9,10 +9,17 @@
 The unrolled network repeats one cell per time step.  Every copy is labelled with
 the *same* weights (W_ih on the input arrow, W_hh on the recurrent arrow, W_hy on
 the read-out), which is the point of the picture: the weights are shared, so the
-number of parameters does not depend on the number of steps.  With
-``backward=True`` each output feeds a loss term L_t, and red dashed arrows show
-the gradient flowing back along the chain of hidden states, the path whose
+number of parameters does not depend on the number of steps.  The read-out of
+step t is the network's *prediction* ŷ_t (chapter 1 writes
+ŷ_t = h_t W_hy^T + b_y); the plain y_t is the target.  With ``backward=True``
+each prediction and its target y_t feed a loss term L_t, and red dashed arrows
+show the gradient flowing back along the chain of hidden states, the path whose
 repeated Jacobians vanish or explode (chapter 2).
+
+Labels are placed so that none reads as part of an equation: the loop of the
+rolled cell carries its W_hh below the loop, away from the "=" that joins the
+rolled and the unrolled network, and the rolled cell's W_ih and W_hy sit on the
+left of their arrows.
 
 :func:`draw_unrolled_rnn` and :func:`draw_rolled_rnn` draw onto an existing axes
 from :func:`lstm_edu.diagrams.primitives.new_diagram` and return the shapes and
@@ -24,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstm_edu.figures import set_alt
-from lstm_edu.diagrams.primitives import arrow, box, circle, new_diagram, note, self_loop
+from lstm_edu.diagrams.primitives import FONT_SIZE, ROLE_COLORS, arrow, box, circle, new_diagram, note, self_loop
 
 #: Vertical positions (diagram units) of the rows of the picture.
 Y_INPUT, Y_CELL, Y_OUTPUT, Y_LOSS = 0.6, 2.0, 3.4, 4.7
@@ -41,6 +48,7 @@ class RNNDrawing:
     losses: list = field(default_factory=list)
     weight_labels: list = field(default_factory=list)  # matplotlib Text objects
     gradient_arrows: list = field(default_factory=list)
+    targets: list = field(default_factory=list)  # subscripts of the targets y_t drawn beside the losses
     right: float = 0.0  # the largest x coordinate used
 
     def label_texts(self) -> list[str]:
@@ -56,13 +64,17 @@ def _check_steps(steps) -> int:
     return steps
 
 
-def _column(ax, drawing: RNNDrawing, x: float, subscript: str, backward: bool) -> None:
-    """One time step: input, cell, output (and loss), with the labelled arrows between them."""
+def _column(ax, drawing: RNNDrawing, x: float, subscript: str, backward: bool, *, label_side: float = 1.0) -> None:
+    """One time step: input, cell, prediction (and loss with its target), with the labelled arrows.
+
+    ``label_side`` is +1 to put the weight labels right of the vertical arrows, -1 left of them.
+    """
     cell = box(ax, (x, Y_CELL), CELL_W, CELL_H, f"$h_{{{subscript}}}$", role="hidden")
     x_in = circle(ax, (x, Y_INPUT), RADIUS, f"$x_{{{subscript}}}$", role="input")
-    y_out = circle(ax, (x, Y_OUTPUT), RADIUS, f"$y_{{{subscript}}}$", role="output")
-    _, w_ih = arrow(ax, x_in.top, cell.bottom, role="weight", label="$W_{ih}$", label_offset=(0.36, 0.0))
-    _, w_hy = arrow(ax, cell.top, y_out.bottom, role="weight", label="$W_{hy}$", label_offset=(0.36, 0.0))
+    y_out = circle(ax, (x, Y_OUTPUT), RADIUS, f"$\\hat{{y}}_{{{subscript}}}$", role="output")
+    offset = (0.36 * label_side, 0.0)
+    _, w_ih = arrow(ax, x_in.top, cell.bottom, role="weight", label="$W_{ih}$", label_offset=offset)
+    _, w_hy = arrow(ax, cell.top, y_out.bottom, role="weight", label="$W_{hy}$", label_offset=offset)
     drawing.cells.append(cell)
     drawing.inputs.append(x_in)
     drawing.outputs.append(y_out)
@@ -70,8 +82,13 @@ def _column(ax, drawing: RNNDrawing, x: float, subscript: str, backward: bool) -
     if backward:
         loss = box(ax, (x, Y_LOSS), 0.8, 0.5, f"$\\mathcal{{L}}_{{{subscript}}}$", role="loss")
         arrow(ax, y_out.top, loss.bottom)
+        # the target y_t enters the loss from the right: L_t compares the prediction with it
+        note(ax, (x + 0.98, Y_LOSS), f"$y_{{{subscript}}}$", fontsize=FONT_SIZE)
+        arrow(ax, (x + 0.8, Y_LOSS), loss.right)
         drawing.losses.append(loss)
-        patch, _ = arrow(ax, (x - 0.42, Y_LOSS - 0.25), (x - 0.42, Y_CELL + CELL_H / 2), role="gradient",
+        drawing.targets.append(subscript)
+        side = -0.42 * label_side  # the gradient runs down on the side without weight labels
+        patch, _ = arrow(ax, (x + side, Y_LOSS - 0.25), (x + side, Y_CELL + CELL_H / 2), role="gradient",
                          linestyle="--")
         drawing.gradient_arrows.append(patch)
 
@@ -116,10 +133,16 @@ def draw_unrolled_rnn(ax, steps: int = 4, *, x0: float = 0.4, backward: bool = F
 
 
 def draw_rolled_rnn(ax, *, x: float = 1.0, backward: bool = False) -> RNNDrawing:
-    """Draw the rolled-up network: one cell whose output loops back into itself."""
+    """Draw the rolled-up network: one cell whose state loops back into itself.
+
+    The loop's label W_hh sits below the loop (not on the cell's line, where it would
+    run into whatever is drawn to the right); W_ih and W_hy sit left of their arrows.
+    """
     drawing = RNNDrawing()
-    _column(ax, drawing, x, "t", backward)
-    _, w_hh = self_loop(ax, drawing.cells[0], label="$W_{hh}$")
+    _column(ax, drawing, x, "t", backward, label_side=-1.0)
+    cell = drawing.cells[0]
+    self_loop(ax, cell)
+    w_hh = note(ax, (cell.right[0] + 0.36, Y_CELL - CELL_H / 2 - 0.2), "$W_{hh}$", color=ROLE_COLORS["weight"])
     drawing.weight_labels.append(w_hh)
     drawing.right = x + CELL_W / 2 + 1.3
     return drawing
@@ -129,17 +152,17 @@ def unrolled_alt(steps: int, *, rolled: bool = True, backward: bool = False) -> 
     """The text alternative of :func:`unrolled_rnn_figure`: what the picture shows, in words."""
     parts = []
     if rolled:
-        parts.append("A recurrent network drawn rolled up, as one cell h_t with input x_t, output y_t "
+        parts.append("A recurrent network drawn rolled up, as one cell h_t with input x_t, prediction ŷ_t "
                      "and a loop W_hh back into itself, equals the same network unrolled")
     else:
         parts.append("A recurrent network unrolled")
     shown = ", ".join(str(k) for k in range(1, steps)) + ", …, T" if steps >= 4 else \
         ", ".join(str(k) for k in range(1, steps + 1))
     parts[0] += (f" over the time steps {shown}: starting from h_0, each step's cell receives its input "
-                 "through W_ih and the previous state through W_hh, and gives its output through W_hy; "
+                 "through W_ih and the previous state through W_hh, and gives its prediction ŷ_t through W_hy; "
                  "the same three weight matrices label every step.")
     if backward:
-        parts.append("Each output feeds a loss term L_t; dashed red arrows run backwards from every loss "
+        parts.append("Each prediction ŷ_t and its target y_t feed a loss term L_t; dashed red arrows run backwards from every loss "
                      "to its state and along the chain of hidden states down to h_0: the path of "
                      "backpropagation through time.")
     return " ".join(parts)

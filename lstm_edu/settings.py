@@ -1,7 +1,8 @@
 """What every chapter shares: the quick/full-size switch, the device, and seeding.
 
 :func:`full_size` reads the book's one size switch (``LSTM_EDU_FULL``, or a GPU), which
-:func:`grading` (``LSTM_EDU_GRADING``, set by autograders) overrides;
+:func:`grading` (``LSTM_EDU_GRADING``, set by autograders) overrides; :func:`long_runs`
+(``LSTM_EDU_LONG_RUNS``) opts in to the full-size runs that exceed a chapter's GPU time budget;
 :func:`get_device` picks CUDA, then MPS, then the CPU; :func:`seed_everything`
 seeds Python, numpy and torch.
 """
@@ -17,6 +18,8 @@ import numpy as np
 FULL_SIZE_ENV = "LSTM_EDU_FULL"
 #: Set by the recommended nbgrader configuration while an autograder runs a notebook.
 GRADING_ENV = "LSTM_EDU_GRADING"
+#: Opt-in to the full-size runs that do not fit a chapter's GPU time budget (see :func:`long_runs`).
+LONG_RUNS_ENV = "LSTM_EDU_LONG_RUNS"
 
 
 def grading() -> bool:
@@ -55,6 +58,27 @@ def full_size() -> bool:
     except ImportError:
         return False
     return bool(torch.cuda.is_available())
+
+
+def long_runs() -> bool:
+    """Whether a full-size chapter also runs its long, opt-in experiments.
+
+    At full size each chapter's default runs are sized to finish within the book's GPU time
+    budget (about 10 minutes per chapter on Colab's usual GPU, a T4, and 20 for the capstone;
+    the README says how that was estimated).  Runs beyond it, such as the capstone's full-size
+    model comparison and its tutorial reproductions, start only when ``LSTM_EDU_LONG_RUNS`` is
+    ``1`` (or ``true``/``yes``/``on``) **and** :func:`full_size` is True; otherwise the chapter
+    shows their recorded results.  An unreadable value raises ``ValueError`` even in quick mode,
+    so a typo is not silently ignored.  While an autograder runs (:func:`grading`) it is False.
+    """
+    value = os.environ.get(LONG_RUNS_ENV, "").strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        wanted = True
+    elif value in {"", "0", "false", "no", "off"}:
+        wanted = False
+    else:
+        raise ValueError(f"{LONG_RUNS_ENV}={value!r} is not understood; use 1 or 0")
+    return wanted and full_size()
 
 
 def seed_everything(seed: int) -> np.random.Generator:

@@ -89,3 +89,37 @@ def test_grading_mode_forces_quick_runs(monkeypatch):
     monkeypatch.setenv("LSTM_EDU_GRADING", "sometimes")
     with pytest.raises(ValueError, match="LSTM_EDU_GRADING"):
         grading()
+
+
+def test_long_runs_need_the_opt_in_and_full_size(monkeypatch):
+    from lstm_edu.settings import long_runs
+
+    monkeypatch.delenv("LSTM_EDU_GRADING", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.delenv("LSTM_EDU_FULL", raising=False)
+    monkeypatch.delenv("LSTM_EDU_LONG_RUNS", raising=False)
+    assert full_size() is True and long_runs() is False   # a GPU alone never starts the long runs
+    for yes in ("1", "true", "YES", " on "):
+        monkeypatch.setenv("LSTM_EDU_LONG_RUNS", yes)
+        assert long_runs() is True
+    monkeypatch.setenv("LSTM_EDU_FULL", "0")               # quick mode: the opt-in has no effect
+    assert long_runs() is False
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("LSTM_EDU_FULL", "1")               # full size on a CPU, opted in
+    assert long_runs() is True
+    monkeypatch.setenv("LSTM_EDU_GRADING", "1")            # an autograder: never
+    assert long_runs() is False
+    monkeypatch.delenv("LSTM_EDU_GRADING")
+    for no in ("0", "false", "off", ""):
+        monkeypatch.setenv("LSTM_EDU_LONG_RUNS", no)
+        assert long_runs() is False
+
+
+def test_long_runs_rejects_an_unreadable_value_even_in_quick_mode(monkeypatch):
+    from lstm_edu.settings import long_runs
+
+    monkeypatch.delenv("LSTM_EDU_GRADING", raising=False)
+    monkeypatch.setenv("LSTM_EDU_FULL", "0")
+    monkeypatch.setenv("LSTM_EDU_LONG_RUNS", "please")
+    with pytest.raises(ValueError, match="LSTM_EDU_LONG_RUNS='please' is not understood"):
+        long_runs()

@@ -172,6 +172,40 @@ _add(Question(
            "b": "the measurement shows equal outputs: is the batch really padded after step 4?"},
 ))
 
+_add(Question(
+    key="padding-share",
+    chapter=7,
+    question=("Each IMDB review is cut to this run's max_len tokens, and reviews drawn at random, without "
+              "length bucketing, form batches padded to their longest review (in the quick mode: cut at "
+              "200 tokens, batches of 32). Over an epoch, what share of the batches' positions is padding?"),
+    options={"a": "under 5%", "b": "between 5% and 35%", "c": "more than 35%"},
+    measured_as="the padding share of an epoch of random batches at this run's cut",
+    outcome=lambda value: "a" if float(value) < 0.05 else ("b" if float(value) <= 0.35 else "c"),
+    why={"b": "A batch is as wide as its longest review. With a cut not far above the typical review length, "
+              "nearly every batch of random reviews holds one review that reaches the cut, so nearly every "
+              "batch is max_len wide while each review fills only its own (cut) length of its row: the share "
+              "is close to 1 - (average cut length) / max_len. That is sizeable although most reviews are not "
+              "much shorter than the cut, and the recurrence runs over all of it unless the batch is packed. "
+              "Bucketing, the second share printed above, groups reviews of similar length and removes most "
+              "of it.",
+         "a": "Almost no padding means the reviews of each batch are nearly equally long: with length "
+              "bucketing (the second share printed above), or when nearly every review is longer than the "
+              "cut, so that every row is full.",
+         "c": "A large share of a batch is padding when the cut is long compared with the typical review, or "
+              "absent: review lengths have a long tail, so one long review among the random ones stretches "
+              "every row of its batch to its own length, and the typical review fills only part of its row. "
+              "The table printed above shows the share growing with the cut; bucketing (the second share "
+              "printed above) is what keeps long cuts affordable."},
+    wrong={"a": "padding is set by a batch's LONGEST review, not its typical one: one review in the batch that "
+                "reaches the cut is enough to stretch every row to max_len.",
+           "b": "the share is set by how far a batch's longest review exceeds its typical one. A cut far above "
+                "the typical length (or none) lets one long review stretch every batch, so a large share is "
+                "padding; reviews of nearly equal length (bucketed, or all longer than the cut) leave hardly any.",
+           "c": "the cut caps every batch's width at max_len, and with a cut near the typical review length most "
+                "reviews fill much of their row: a share this large needs a long tail of lengths left uncut, "
+                "as in the longer cuts of the table printed above."},
+))
+
 
 def keys() -> list[str]:
     """The keys of every predict-then-measure question, in chapter order."""

@@ -217,3 +217,27 @@ def test_choosing_on_the_test_set_inflates_its_score():
     assert abs(result["fresh"] - 0.5) < 0.03
     with pytest.raises(TypeError):
         myths.best_of_random_classifiers(2, 2, 2, rng=0)
+
+
+@pytest.mark.parametrize("kind", [torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM])
+def test_steps_read_shows_the_backward_half_of_the_last_output_has_read_one_step(kind):
+    torch.manual_seed(0)
+    layer = kind(3, 4, bidirectional=True)
+    x = torch.randn(6, 1, 3)
+    last, first = myths.steps_read(layer, x, -1), myths.steps_read(layer, x, 0)
+    assert (last["forward"] > 0).all() and (first["backward"] > 0).all()
+    assert torch.nonzero(last["backward"]).flatten().tolist() == [5]
+    assert torch.nonzero(first["forward"]).flatten().tolist() == [0]
+    assert last["forward"].shape == (6,)
+
+
+def test_steps_read_checks_its_arguments():
+    layer = torch.nn.LSTM(3, 4, bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional"):
+        myths.steps_read(torch.nn.LSTM(3, 4), torch.randn(5, 1, 3), -1)
+    with pytest.raises(ValueError, match=r"shape \(T, 1, 3\)"):
+        myths.steps_read(layer, torch.randn(5, 2, 3), -1)
+    with pytest.raises(ValueError, match="position"):
+        myths.steps_read(layer, torch.randn(5, 1, 3), 5)
+    with pytest.raises(TypeError):
+        myths.steps_read(torch.nn.Linear(3, 4), torch.randn(5, 1, 3), -1)

@@ -10,6 +10,7 @@ rerun while reading (the whole appendix, which calls them, executed in 4.7 s on 
 - cost: :func:`parameter_counts`, :func:`times_per_step`;
 - losses: :func:`loss_gradients_at_logit`, :func:`train_logistic_unit`;
 - the GRU candidate in its two published forms: :func:`gru_candidates`;
+- bidirectional read-out: :func:`steps_read`;
 - data-handling bugs: :func:`embedding_rows_touched`, :func:`final_output_after_padding`,
   :func:`best_of_random_classifiers`.
 
@@ -38,6 +39,7 @@ __all__ = [
     "loss_gradients_at_logit",
     "train_logistic_unit",
     "gru_candidates",
+    "steps_read",
     "embedding_rows_touched",
     "final_output_after_padding",
     "best_of_random_classifiers",
@@ -353,6 +355,35 @@ def gru_candidates(gru, x: torch.Tensor, h: torch.Tensor) -> tuple[torch.Tensor,
     reset_after = torch.tanh(ax[:, 2 * size:] + r * (h @ w_hn.T + b_hn))
     reset_before = torch.tanh(ax[:, 2 * size:] + (r * h) @ w_hn.T + b_hn)
     return reset_after, reset_before
+
+
+# ------------------------------------------------------------ bidirectional read-out
+def steps_read(layer: nn.RNNBase, x: torch.Tensor, position: int) -> dict[str, torch.Tensor]:
+    """How strongly each half of a bidirectional ``output[position]`` depends on each input step.
+
+    ``layer`` is a one-layer, time-major, bidirectional ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM``
+    with hidden size H; ``x`` is one sequence of shape (T, 1, D).  The output at ``position``
+    has shape (2H,): its first H entries come from the forward direction, its last H from the
+    backward one.  Returns ``{"forward": (T,), "backward": (T,)}``: for each input step t the
+    Frobenius norm of the Jacobian of that half with respect to ``x[t]``.  A step the half has
+    not read gets exactly 0 (no path in the graph), so the nonzero entries show which steps
+    each half has seen.
+    """
+    if not isinstance(layer, (nn.RNN, nn.GRU, nn.LSTM)):
+        raise TypeError(f"layer must be a torch.nn RNN, GRU or LSTM, got {type(layer).__name__}")
+    if not layer.bidirectional or layer.num_layers != 1 or layer.batch_first:
+        raise ValueError("layer must be one bidirectional, time-major layer "
+                         "(bidirectional=True, num_layers=1, batch_first=False)")
+    if x.dim() != 3 or x.shape[1] != 1 or x.shape[2] != layer.input_size:
+        raise ValueError(f"x must be one sequence of shape (T, 1, {layer.input_size}), got {tuple(x.shape)}")
+    steps = x.shape[0]
+    if isinstance(position, bool) or not isinstance(position, int) or not -steps <= position < steps:
+        raise ValueError(f"position must be an integer index into the {steps} steps, got {position!r}")
+    size = layer.hidden_size
+    jacobian = torch.autograd.functional.jacobian(lambda inputs: layer(inputs)[0][position, 0], x)  # (2H, T, 1, D)
+    per_step = jacobian.square().sum(dim=(2, 3)).sqrt()  # (2H, T) -> norms over input features
+    return {"forward": per_step[:size].square().sum(dim=0).sqrt(),
+            "backward": per_step[size:].square().sum(dim=0).sqrt()}
 
 
 # ------------------------------------------------------------- data-handling bugs

@@ -46,8 +46,8 @@ def test_lstm_explorer_values_are_torchs():
 
 
 def test_gru_explorer_values_are_torchs():
-    settings = {"x": 1.2, "h_prev": -0.4, "b_r": 0.5, "b_z": -1.0, "b_n": 0.25}
-    weights = {"bias_hn": (0.7,)}
+    settings = {"x": 1.2, "h_prev": -0.4, "b_r": 0.5, "b_z": -1.0, "b_n": 0.25, "b_hn": 0.7}
+    weights = {"weight_ih": (1.0, 1.0, 1.0), "weight_hh": (0.5, 0.5, 1.0)}
     params = explorer_params("gru", settings, weights)
     cell = torch.nn.GRUCell(1, 1, dtype=torch.float64)
     with torch.no_grad():
@@ -57,6 +57,63 @@ def test_gru_explorer_values_are_torchs():
     values = explorer_values("gru", settings, weights)
     assert values["h"] == pytest.approx(h.item(), abs=1e-12)
     assert values["hn"] == pytest.approx(1.0 * -0.4 + 0.7)  # reset applies to W_hn h + b_hn
+    assert values == explorer_values("gru", {**settings, "reset": "after"}, weights)  # the default placement
+
+
+def torch_gru_reset_before(x, h_prev, params):
+    """Cho et al.'s EMNLP candidate, tanh(x W_in^T + b_in + (r * h) W_hn^T + b_hn), written in torch."""
+    x, h_prev = torch.tensor([[x]], dtype=torch.float64), torch.tensor([[h_prev]], dtype=torch.float64)
+    w_ih, w_hh, b_ih, b_hh = (torch.from_numpy(params[k]) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    gi, gh = x @ w_ih.T + b_ih, h_prev @ w_hh.T + b_hh
+    r, z = torch.sigmoid(gi[:, 0] + gh[:, 0]), torch.sigmoid(gi[:, 1] + gh[:, 1])
+    n = torch.tanh(gi[:, 2] + (r * h_prev[:, 0]) * w_hh[2, 0] + b_hh[2])
+    return ((1 - z) * n + z * h_prev[:, 0]).item(), n.item()
+
+
+@pytest.mark.parametrize("settings", [
+    {"x": 1.2, "h_prev": -0.4, "b_r": 0.5, "b_z": -1.0, "b_n": 0.25, "b_hn": 0.7},
+    {"b_r": -8.0, "b_z": -8.0},  # the "reset and take" preset
+    {},
+])
+def test_gru_reset_before_is_cho_et_als_emnlp_form(settings):
+    settings = {**settings, "reset": "before"}
+    params = explorer_params("gru", settings)
+    v = explorer_values("gru", settings)
+    h, n = torch_gru_reset_before(v["x"], v["h_prev"], params)
+    assert v["h"] == pytest.approx(h, abs=1e-12) and v["n"] == pytest.approx(n, abs=1e-12)
+    assert v["rh"] == pytest.approx(v["r"] * v["h_prev"])
+    assert v["rhn"] == pytest.approx(params["weight_hh"][2, 0] * v["rh"] + params["bias_hh"][2])
+    assert "hn" not in v
+
+
+def test_the_two_reset_placements_differ_by_the_reset_scaled_bias():
+    """For one unit, r*(u*h + b_hn) and u*(r*h) + b_hn differ by exactly (1 - r)*b_hn."""
+    for b_hn in (-1.0, 0.0, 2.0):
+        after = explorer_values("gru", {"b_hn": b_hn})
+        before = explorer_values("gru", {"b_hn": b_hn, "reset": "before"})
+        assert before["a_n"] - after["a_n"] == pytest.approx((1 - after["r"]) * b_hn, abs=1e-12)
+    # at the defaults the difference is visible in the candidate (two decimals apart)
+    after, before = explorer_values("gru"), explorer_values("gru", {"reset": "before"})
+    assert abs(after["n"] - before["n"]) > 0.1
+    # with the reset closed, PyTorch's candidate ignores b_hn while Cho et al.'s keeps it
+    reset = {"b_r": -8.0, "b_z": -8.0}
+    assert explorer_values("gru", reset)["rhn"] == pytest.approx(0.0, abs=0.01)
+    assert explorer_values("gru", {**reset, "reset": "before"})["rhn"] == pytest.approx(GRU_SPEC.defaults["b_hn"],
+                                                                                         abs=0.01)
+
+
+def test_default_gates_are_distinct_and_show_a_memory_unit():
+    """Issue 15 (review D): with shared weights every gate read 0.78 at the defaults."""
+    v = explorer_values("lstm")
+    gates = [v["i"], v["f"], v["o"]]
+    assert min(abs(a - b) for k, a in enumerate(gates) for b in gates[k + 1:]) > 0.05
+    assert v["f"] > 0.9  # the forget gate keeps
+    assert v["o"] < 0.5  # h_t shows part of the cell
+    salient, quiet = explorer_values("lstm", {"x": 2.0}), explorer_values("lstm", {"x": 0.0})
+    assert salient["i"] > 0.95 and quiet["i"] < 0.25  # the input gate opens on a large input
+    g = explorer_values("gru")
+    assert abs(g["r"] - g["z"]) > 0.05 and 0.5 < g["z"] < 0.9
+    assert explorer_values("gru", {"x": 0.0})["z"] > 0.9  # keeps without a salient input
 
 
 def test_forget_gate_near_one_keeps_and_near_zero_erases():
@@ -65,6 +122,9 @@ def test_forget_gate_near_one_keeps_and_near_zero_erases():
     assert keep["c"] == pytest.approx(keep["c_prev"], abs=0.02)
     erase = explorer_values("lstm", preset(LSTM_SPEC, "erase"))
     assert erase["f"] < 0.01 and abs(erase["fc"]) < 0.01
+    assert erase["i"] < 0.01 and abs(erase["c"]) < 0.02  # erased: neither old nor new content
+    overwrite = explorer_values("lstm", preset(LSTM_SPEC, "overwrite"))
+    assert overwrite["c"] == pytest.approx(overwrite["g"], abs=0.01)  # only the new content
 
 
 def test_output_gate_near_zero_hides_the_cell_but_keeps_it():
@@ -80,6 +140,8 @@ def test_update_gate_near_one_keeps_the_old_gru_state():
     assert keep["z"] > 0.99 and keep["h"] == pytest.approx(keep["h_prev"], abs=0.01)
     take = explorer_values("gru", preset(GRU_SPEC, "take"))
     assert take["h"] == pytest.approx(take["n"], abs=0.01)
+    reset = explorer_values("gru", preset(GRU_SPEC, "reset"))
+    assert reset["r"] < 0.01 and reset["z"] < 0.01 and reset["h"] == pytest.approx(reset["n"], abs=0.01)
 
 
 def test_reading_states_each_gate_in_percent():
@@ -109,6 +171,10 @@ def test_settings_and_weights_are_checked():
         check_weights("lstm", {"bias_hn": (1.0,)})
     with pytest.raises(ValueError, match="kind"):
         explorer_values("rnn")
+    with pytest.raises(ValueError, match="must be one of"):
+        check_settings("gru", {"reset": "sideways"})
+    with pytest.raises(KeyError, match="unknown control"):
+        check_settings("lstm", {"reset": "before"})
 
 
 @pytest.mark.parametrize("make, spec", [(lstm_explorer, LSTM_SPEC), (gru_explorer, GRU_SPEC)])
@@ -116,10 +182,15 @@ def test_static_explorer_carries_controls_script_and_first_view(make, spec):
     widget = make(settings={"x": 0.5})
     page = widget._repr_html_()
     assert page.count('type="range"') == len(spec.controls)
+    assert page.count('type="radio"') == sum(len(t.options) for t in spec.toggles)
     assert page.count("data-preset=") == len(spec.presets) + 1
     assert "lstmEduPaint" in page and f'id="{widget.uid}"' in page
     data = json.loads(re.search(r'class="lee-spec">(.*?)</script>', page).group(1))
-    assert data["defaults"] == spec.defaults and len(data["readout"]) == len(spec.readout)
+    assert data["defaults"] == spec.defaults
+    assert {k: len(v) for k, v in data["readout"].items()} == {v: len(spec.readout) for v in spec.variants()}
+    # one drawing per variant, all but the selected one hidden
+    assert page.count('class="lee-drawing"') == len(spec.variants())
+    assert page.count('class="lee-drawing" data-variant="') - page.count("hidden>") == 1
     assert data["weights"] == {k: list(v) for k, v in check_weights(spec.kind, None).items()}
     # the first view (before any JavaScript runs) already shows the numbers
     assert reading(spec.kind, widget.values)[0] in page
@@ -128,7 +199,15 @@ def test_static_explorer_carries_controls_script_and_first_view(make, spec):
 
 def test_static_explorer_clips_settings_to_the_sliders():
     widget = StaticExplorer("lstm", settings={"b_f": 50.0})
-    assert widget.settings["b_f"] == 6.0
+    assert widget.settings["b_f"] == 8.0
+
+
+def test_gru_explorer_starts_in_the_chosen_reset_placement():
+    page = gru_explorer(settings={"reset": "before"}).html
+    assert re.search(r'value="before" checked', page) and not re.search(r'value="after" checked', page)
+    assert 'data-variant="after" hidden' in page and 'data-variant="before">' in page
+    values = explorer_values("gru", {"reset": "before"})
+    assert reading("gru", values, "before")[2] in page and "b<sub>hn</sub> is added in full" in page
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru"])
@@ -143,12 +222,21 @@ def test_live_explorer_recomputes_on_every_slider_move(kind):
     assert len(live.timings_ms) == 2 and all(ms >= 0 for ms in live.timings_ms)
 
 
+def test_live_gru_explorer_switches_the_reset_placement():
+    live = gru_explorer(live=True)
+    live.toggles["reset"].value = "before"
+    assert live.values == explorer_values("gru", {**live.settings})
+    assert "rh" in live.values and 'data-variant="before">' in live.panel.value
+    live.apply_preset(preset(GRU_SPEC, "reset"))
+    assert live.settings["reset"] == "before"  # presets leave the toggle alone
+
+
 def test_live_preset_sets_every_slider_and_updates_once():
     live = lstm_explorer(live=True)
     count = len(live.timings_ms)
     live.apply_preset(preset(LSTM_SPEC, "hide"))
     assert len(live.timings_ms) == count + 1
-    assert live.settings["b_o"] == -6.0 and live.settings["b_f"] == 0.0
+    assert live.settings["b_o"] == -8.0 and live.settings["b_f"] == LSTM_SPEC.defaults["b_f"]
     assert live.values["o"] < 0.01
 
 

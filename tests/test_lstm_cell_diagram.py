@@ -20,7 +20,7 @@ from lstm_edu.diagrams._cell_svg import (
     round_half_up,
     script_json,
 )
-from lstm_edu.diagrams.gru_cell import GRU_KEYS, gru_cell_diagram, gru_cell_values, gru_drawing
+from lstm_edu.diagrams.gru_cell import GRU_KEYS, GRU_KEYS_BEFORE, gru_cell_diagram, gru_cell_values, gru_drawing
 from lstm_edu.diagrams.lstm_cell import LSTM_KEYS, format_vector, lstm_cell_diagram, lstm_cell_values, lstm_drawing
 
 
@@ -74,7 +74,7 @@ def test_flow_width_grows_with_magnitude_and_saturates():
 
 
 def test_label_markup_makes_subscripts_and_minus_signs():
-    assert label_markup("c_{t-1}") == 'c<tspan baseline-shift="sub" font-size="75%">t\u22121</tspan>'
+    assert label_markup("c_{t-1}") == 'c<tspan baseline-shift="sub" font-size="80%">t\u22121</tspan>'
     assert label_markup("a<b") == "a&lt;b"
 
 
@@ -93,7 +93,8 @@ def test_format_vector():
 # ------------------------------------------------------------------ drawings
 
 
-@pytest.mark.parametrize("drawing, keys", [(lstm_drawing(), LSTM_KEYS), (gru_drawing(), GRU_KEYS)])
+@pytest.mark.parametrize("drawing, keys", [(lstm_drawing(), LSTM_KEYS), (gru_drawing(), GRU_KEYS),
+                                           (gru_drawing("before"), GRU_KEYS_BEFORE)])
 def test_every_value_has_a_place_in_the_drawing(drawing, keys):
     assert drawing.keys == set(keys)
 
@@ -181,3 +182,20 @@ def test_gru_values_agree_with_torch_and_with_the_equations():
     assert v["hn"] == pytest.approx(h_prev[0] @ params["weight_hh"][2 * H + 1] + params["bias_hh"][2 * H + 1])
     with pytest.raises(ValueError, match="unit"):
         gru_cell_values(x, h_prev, params, unit=-1)
+
+
+def test_gru_reset_before_values_fit_their_drawing():
+    rng = np.random.default_rng(2)
+    params = random_params(rng, 3, 2, 3)
+    x, h_prev = rng.normal(size=(1, 2)), np.tanh(rng.normal(size=(1, 3)))
+    v = gru_cell_values(x, h_prev, params, unit=2, reset="before")
+    assert set(v) == set(GRU_KEYS_BEFORE)
+    # W_hn mixes the units: the recurrent term uses r*h of every unit, not only unit 2's
+    r_all = 1 / (1 + np.exp(-(x @ params["weight_ih"][:3].T + params["bias_ih"][:3]
+                              + h_prev @ params["weight_hh"][:3].T + params["bias_hh"][:3])))
+    assert v["rhn"] == pytest.approx((r_all * h_prev)[0] @ params["weight_hh"][8] + params["bias_hh"][8])
+    assert "title" in gru_cell_diagram(v, reset="before").svg()
+    with pytest.raises(ValueError, match="reset"):
+        gru_cell_values(x, h_prev, params, reset="sideways")
+    with pytest.raises(KeyError):
+        gru_cell_diagram(v)  # the reset-after drawing has no place for r*h

@@ -34,6 +34,8 @@ SIGNED_POSITIVE = (225, 100, 85)
 FLOW_MIN, FLOW_GAIN = 1.0, 4.0
 
 MINUS = "\u2212"
+#: Size of a subscript relative to its label (80%: a 12 px label keeps 9.6 px subscripts).
+SUBSCRIPT_PERCENT = 80
 SCALES = ("gate", "signed")
 
 
@@ -168,7 +170,7 @@ def label_markup(text: str) -> str:
         head, tail = rest.split("_{", 1)
         index, rest = tail.split("}", 1)
         out.append(html.escape(head).replace("-", MINUS))
-        out.append(f'<tspan baseline-shift="sub" font-size="75%">{html.escape(index).replace("-", MINUS)}</tspan>')
+        out.append(f'<tspan baseline-shift="sub" font-size="{SUBSCRIPT_PERCENT}%">{html.escape(index).replace("-", MINUS)}</tspan>')
     out.append(html.escape(rest).replace("-", MINUS))
     return "".join(out)
 
@@ -189,13 +191,16 @@ class Drawing:
     """The geometry of one diagram; :meth:`render` turns it into SVG for given values.
 
     Coordinates are in SVG user units inside a ``width`` x ``height`` view box; the
-    SVG scales to the width of its container (at most ``max_width`` pixels).
+    SVG scales to the width of its container (at most ``max_width`` pixels), but not
+    below ``min_width`` pixels: on a narrow phone screen the diagram keeps legible labels
+    and its wrapper scrolls sideways (:data:`SCROLL_STYLE`) instead of shrinking them.
     """
 
     width: int
     height: int
     title: str
     max_width: int = 640
+    min_width: int = 540
     elements: list[_Element] = field(default_factory=list)
     keys: set = field(default_factory=set)
     #: What the picture shows, in words: with ``title`` it is the SVG's text alternative.
@@ -242,12 +247,12 @@ class Drawing:
         self._add(_Element("rect", {"x": x - width / 2, "y": y - height / 2, "width": width, "height": height,
                                     "rx": 7, "stroke": "#333", "stroke-width": 1.2, "fill": "#fff"},
                            fill_key=key, scale=scale))
-        self.text(x, y - height / 2 + 14, name, size=11, anchor="middle")
-        value_y = y + 6 if height >= 50 else y + height / 2 - 5
+        self.text(x, y - height / 2 + 15, name, size=12, anchor="middle")
+        value_y = y + 7 if height >= 50 else y + height / 2 - 5
         self.value(x, value_y, key, size=15, anchor="middle", weight="bold")
         if sub_key is not None:
-            self.text(x - 4, y + height / 2 - 6, "a =", size=10, anchor="end", colour="#222")
-            self.value(x - 1, y + height / 2 - 6, sub_key, size=10, anchor="start", colour="#222")
+            self.text(x - 4, y + height / 2 - 6, "a =", size=11, anchor="end", colour="#222")
+            self.value(x - 1, y + height / 2 - 6, sub_key, size=11, anchor="start", colour="#222")
 
     def dot(self, x: float, y: float) -> None:
         """A junction where wires join."""
@@ -293,7 +298,8 @@ class Drawing:
         marker = f"{uid}-arrow"
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-            f'width="100%" style="max-width:{self.max_width}px;height:auto;font-family:sans-serif" '
+            f'width="100%" style="max-width:{self.max_width}px;min-width:{self.min_width}px;height:auto;'
+            f'font-family:sans-serif" '
             f'role="img" aria-label="{html.escape(self.label, quote=True)}" class="lstm-edu-cell-diagram">',
             f"<title>{html.escape(self.label)}</title>",
             f'<defs><marker id="{marker}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" '
@@ -320,6 +326,9 @@ class Drawing:
         parts.append("</svg>")
         return "".join(parts)
 
+
+#: Style of a diagram's wrapper: narrower than the diagram's ``min_width``, it scrolls sideways.
+SCROLL_STYLE = "overflow-x:auto;max-width:100%"
 
 _VISUALLY_HIDDEN = ("position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;"
                     "clip:rect(0 0 0 0);white-space:nowrap;border:0")
@@ -362,7 +371,7 @@ class CellDiagram:
         if self.values:
             values = (f'<p style="{_VISUALLY_HIDDEN}">Values shown: '
                       f"{html.escape(self.drawing.describe_values(self.values))}.</p>")
-        return f'<div class="lstm-edu-diagram">{self.svg()}{values}</div>'
+        return f'<div class="lstm-edu-diagram" style="{SCROLL_STYLE}">{self.svg()}{values}</div>'
 
 
 def script_json(data) -> str:

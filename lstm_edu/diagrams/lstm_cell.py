@@ -60,59 +60,63 @@ GATE_ORDER = ("i", "f", "g", "o")
 @lru_cache(maxsize=1)
 def lstm_drawing() -> Drawing:
     """The geometry of the LSTM cell diagram (built once)."""
-    d = Drawing(600, 340, "LSTM cell: c_t = f*c_(t-1) + i*g, h_t = o*tanh(c_t)",
-                description=LSTM_DESCRIPTION, value_names=dict(LSTM_NAMES))
+    # Widths in SVG units; every label is at least 11 units (12 for names and values) and
+    # every right-hand label ends 14 units inside the right edge (no clipping).
+    d = Drawing(620, 344, "LSTM cell: c_t = f*c_(t-1) + i*g, h_t = o*tanh(c_t)",
+                description=LSTM_DESCRIPTION, value_names=dict(LSTM_NAMES), max_width=660)
     cell_y, gate_y, bus_y = 52, 205, 292
-    xf, xi, xg, xo = 170, 270, 370, 470
+    xf, xi, xg, xo = 160, 265, 375, 485
     x_plus, x_ig, y_ig = 320, 320, 128
+    right = 606  # right-hand labels end here
+    grey = "#444"
     # cell-state highway along the top
     d.wire([(22, cell_y), (xf - 11, cell_y)], key="c_prev")
     d.wire([(xf + 11, cell_y), (x_plus - 11, cell_y)], key="fc")
-    d.wire([(x_plus + 11, cell_y), (578, cell_y)], key="c", arrow=True)
+    d.wire([(x_plus + 11, cell_y), (598, cell_y)], key="c", arrow=True)
     d.node(xf, cell_y, "\u00d7")
     d.node(x_plus, cell_y, "+")
-    d.text(12, cell_y - 24, "cell c_{t-1}", size=12, weight="bold")
-    d.value(12, cell_y - 9, "c_prev", size=12)
-    d.text(xf + 20, cell_y + 20, "f\u00b7c_{t-1}", size=11, colour="#555")
-    d.value(xf + 20, cell_y + 34, "fc", size=12)
-    d.text(594, cell_y - 24, "cell c_{t}", size=12, weight="bold", anchor="end")
-    d.value(594, cell_y - 9, "c", size=12, anchor="end")
+    d.text(12, cell_y - 26, "cell c_{t-1}", size=13, weight="bold")
+    d.value(12, cell_y - 10, "c_prev", size=12)
+    d.text(xf + 18, cell_y + 24, "f\u00b7c_{t-1}", size=12, colour=grey)
+    d.value(xf + 18, cell_y + 39, "fc", size=12)
+    d.text(right, cell_y - 26, "cell c_{t}", size=13, weight="bold", anchor="end")
+    d.value(right, cell_y - 10, "c", size=12, anchor="end")
     # the three gates and the candidate, fed from the input bus
-    d.box(xf, gate_y, "forget f = \u03c3", "f", sub_key="a_f")
-    d.box(xi, gate_y, "input i = \u03c3", "i", sub_key="a_i")
-    d.box(xg, gate_y, "candidate g = tanh", "g", scale="signed", sub_key="a_g", width=96)
-    d.box(xo, gate_y, "output o = \u03c3", "o", sub_key="a_o")
+    d.box(xf, gate_y, "forget f = \u03c3", "f", sub_key="a_f", width=88)
+    d.box(xi, gate_y, "input i = \u03c3", "i", sub_key="a_i", width=88)
+    d.box(xg, gate_y, "candidate g = tanh", "g", scale="signed", sub_key="a_g", width=116)
+    d.box(xo, gate_y, "output o = \u03c3", "o", sub_key="a_o", width=88)
     d.wire([(xf, gate_y - 29), (xf, cell_y + 11)], key="f", arrow=True)
     d.wire([(xi, gate_y - 29), (xi, y_ig), (x_ig - 11, y_ig)], key="i", arrow=True)
     d.wire([(xg, gate_y - 29), (xg, y_ig), (x_ig + 11, y_ig)], key="g", arrow=True)
     d.node(x_ig, y_ig, "\u00d7")
     d.wire([(x_ig, y_ig - 11), (x_plus, cell_y + 11)], key="ig", arrow=True)
-    d.text(x_ig + 10, y_ig - 46, "i\u00b7g", size=11, colour="#555")
-    d.value(x_ig + 10, y_ig - 32, "ig", size=12)
+    d.text(x_ig + 10, y_ig - 44, "i\u00b7g", size=12, colour=grey)
+    d.value(x_ig + 10, y_ig - 29, "ig", size=12)
     # output: h_t = o * tanh(c_t)
     x_tanh, y_tanh, y_out = xo, 96, 146
     d.wire([(x_tanh, cell_y), (x_tanh, y_tanh - 12)], key="c", arrow=True)
     d.oval(x_tanh, y_tanh, "tanh")
     d.wire([(x_tanh, y_tanh + 12), (x_tanh, y_out - 11)], key="tanh_c", arrow=True)
-    d.text(x_tanh + 30, y_tanh - 2, "tanh(c_{t})", size=11, colour="#555")
-    d.value(x_tanh + 30, y_tanh + 12, "tanh_c", size=12)
+    d.text(x_tanh + 30, y_tanh - 2, "tanh(c_{t})", size=12, colour=grey)
+    d.value(x_tanh + 30, y_tanh + 13, "tanh_c", size=12)
     d.wire([(xo, gate_y - 29), (xo, y_out + 11)], key="o", arrow=True)
     d.node(xo, y_out, "\u00d7")
-    d.wire([(xo + 11, y_out), (548, y_out), (548, bus_y + 10), (590, bus_y + 10)], key="h", arrow=True)
-    d.text(594, bus_y - 24, "hidden h_{t}", size=12, weight="bold", anchor="end")
-    d.value(594, bus_y - 9, "h", size=12, anchor="end")
+    d.wire([(xo + 11, y_out), (566, y_out), (566, bus_y + 10), (610, bus_y + 10)], key="h", arrow=True)
+    d.text(right, bus_y - 26, "hidden h_{t}", size=13, weight="bold", anchor="end")
+    d.value(right, bus_y - 10, "h", size=12, anchor="end")
     # inputs: h_{t-1} from the left, x_t from below, joined on one bus
     x_join = 92
     d.wire([(12, bus_y), (x_join, bus_y)], key="h_prev")
-    d.wire([(x_join, 334), (x_join, bus_y)], key="x")
+    d.wire([(x_join, 338), (x_join, bus_y)], key="x")
     d.wire([(x_join, bus_y), (xo, bus_y)])
     for x_gate in (xf, xi, xg, xo):
         d.wire([(x_gate, bus_y), (x_gate, gate_y + 29)], arrow=True)
     d.dot(x_join, bus_y)
-    d.text(12, bus_y - 24, "hidden h_{t-1}", size=12, weight="bold")
-    d.value(12, bus_y - 9, "h_prev", size=12)
-    d.text(x_join + 8, 322, "input x_{t}", size=12, weight="bold")
-    d.value(x_join + 8, 336, "x", size=12)
+    d.text(12, bus_y - 26, "hidden h_{t-1}", size=13, weight="bold")
+    d.value(12, bus_y - 10, "h_prev", size=12)
+    d.text(x_join + 8, 322, "input x_{t}", size=13, weight="bold")
+    d.value(x_join + 8, 338, "x", size=12)
     return d
 
 

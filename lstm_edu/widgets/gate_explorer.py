@@ -21,9 +21,31 @@ a polite live region, so a screen reader announces the gates after each move.
 
 The cell is a single unit (D = H = 1) with fixed weights: every block's
 pre-activation is ``a = w * x_t + u * h_{t-1} + b`` with the weights ``w`` (input)
-and ``u`` (recurrent) of :data:`DEFAULT_WEIGHTS` (changeable with ``weights=``), and
-the sliders set ``x_t``, ``h_{t-1}`` (and ``c_{t-1}``) and each block's bias ``b``.
-The JavaScript computes exactly the Python numbers; the browser tests check it.
+and ``u`` (recurrent) of the spec (changeable with ``weights=``), and the sliders set
+``x_t``, ``h_{t-1}`` (and ``c_{t-1}``) and each block's bias ``b``.  The JavaScript
+computes exactly the Python numbers; the browser tests check it.
+
+**Why these default weights and biases.**  With one weight and one bias shared by
+every block, every gate reads the same number (an earlier version showed 0.78
+four times), which teaches nothing.  The defaults describe a *memory unit* that
+stores salient inputs, the job chapter 3's trained LSTM learns:
+
+- the forget gate is biased open (b_f = 2, as a forget bias of 1 to 2 is commonly
+  set): f = 0.94 at the default inputs, so the cell keeps most of its content;
+- the input gate listens strongly to the input and is biased shut (w_i = 3,
+  b_i = -1.5): it opens on a large input (i = 0.82 at x_t = 1, 0.99 at x_t = 2) and
+  stays mostly shut for a small one (0.18 at x_t = 0);
+- the candidate follows the input (w_g = 1.5, u_g = 0): what is written has the
+  input's sign;
+- the output gate depends on the previous state only and is biased below one half
+  (u_o = 1, b_o = -1): o = 0.38, so h_t shows part of the cell.
+
+The GRU's defaults follow the same idea: the update gate keeps by default and a
+large input lowers it (w_z = -2, b_z = 3: z = 0.73 at x_t = 1, 0.95 at x_t = 0); the
+reset gate is mostly open (r = 0.82); the candidate's reset-scaled bias
+b_hn = -1 is large enough that the two placements of the reset gate (the toggle)
+give visibly different candidates.  The bias sliders run from -8 to 8, so that a
+preset can close or open a gate against the weights (gate below 0.01 or above 0.99).
 """
 
 from __future__ import annotations
@@ -63,6 +85,22 @@ class Control:
 
 
 @dataclass(frozen=True)
+class Toggle:
+    """A choice between named variants (radio buttons): ``options`` are (value, HTML label)."""
+
+    name: str
+    label: str
+    options: tuple[tuple[str, str], ...]
+    value: str
+
+    def check(self, value) -> str:
+        allowed = [v for v, _ in self.options]
+        if value not in allowed:
+            raise ValueError(f"setting {self.name!r} must be one of {allowed}, got {value!r}")
+        return value
+
+
+@dataclass(frozen=True)
 class ExplorerSpec:
     """Everything that differs between the LSTM and the GRU explorer."""
 
@@ -74,10 +112,25 @@ class ExplorerSpec:
     weights: Mapping[str, tuple[float, ...]]
     step_js: str  # body of a JavaScript function (s, w) -> values, s = settings, w = weights
     note: str = ""
+    toggles: tuple[Toggle, ...] = ()
+    #: readings that replace ``readout`` for a toggle's value (``{"before": (...)}``)
+    readout_for: Mapping[str, tuple[str, ...]] | None = None
 
     @property
-    def defaults(self) -> dict[str, float]:
-        return {c.name: c.value for c in self.controls}
+    def defaults(self) -> dict[str, object]:
+        values: dict[str, object] = {c.name: c.value for c in self.controls}
+        values.update({t.name: t.value for t in self.toggles})
+        return values
+
+    def variant(self, settings: Mapping[str, object]) -> str:
+        """The drawing variant the settings select: the first toggle's value, or ``""``."""
+        return str(settings[self.toggles[0].name]) if self.toggles else ""
+
+    def readout_of(self, variant: str) -> tuple[str, ...]:
+        return (self.readout_for or {}).get(variant, self.readout)
+
+    def variants(self) -> tuple[str, ...]:
+        return tuple(v for v, _ in self.toggles[0].options) if self.toggles else ("",)
 
 
 def _state_controls(with_cell: bool) -> tuple[Control, ...]:
@@ -90,20 +143,22 @@ def _state_controls(with_cell: bool) -> tuple[Control, ...]:
     return tuple(controls)
 
 
-def _bias_controls(names: Mapping[str, str]) -> tuple[Control, ...]:
-    return tuple(Control(f"b_{key}", f"bias b<sub>{key}</sub> ({text})", -6.0, 6.0, 0.25, 0.0)
-                 for key, text in names.items())
+def _bias_controls(names: Mapping[str, tuple[str, float]]) -> tuple[Control, ...]:
+    """A bias slider per block: ``names`` maps the block to (its name, the default bias)."""
+    return tuple(Control(f"b_{key}", f"bias b<sub>{key}</sub> ({text})", -8.0, 8.0, 0.25, default)
+                 for key, (text, default) in names.items())
 
 
 LSTM_SPEC = ExplorerSpec(
     kind="lstm",
     title="LSTM gate explorer",
-    controls=_state_controls(True) + _bias_controls({"i": "input", "f": "forget", "g": "candidate", "o": "output"}),
+    controls=_state_controls(True) + _bias_controls({"i": ("input", -1.5), "f": ("forget", 2.0),
+                                                     "g": ("candidate", 0.0), "o": ("output", -1.0)}),
     presets=(
-        ("keep: f\u22481, i\u22480", {"b_f": 6.0, "b_i": -6.0}),
-        ("erase: f\u22480", {"b_f": -6.0}),
-        ("overwrite: f\u22480, i\u22481", {"b_f": -6.0, "b_i": 6.0}),
-        ("hide: o\u22480", {"b_o": -6.0}),
+        ("keep: f\u22481, i\u22480", {"b_f": 8.0, "b_i": -8.0}),
+        ("erase: f\u22480, i\u22480", {"b_f": -8.0, "b_i": -8.0}),
+        ("overwrite: f\u22480, i\u22481", {"b_f": -8.0, "b_i": 8.0}),
+        ("hide: o\u22480", {"b_o": -8.0}),
     ),
     readout=(
         "<b>forget gate</b> f = {f}: the cell keeps {f%} of its old content "
@@ -113,7 +168,7 @@ LSTM_SPEC = ExplorerSpec(
         "<b>output gate</b> o = {o}: h<sub>t</sub> shows {o%} of tanh(c<sub>t</sub>) = {tanh_c}, "
         "so h<sub>t</sub> = {h}",
     ),
-    weights={"weight_ih": (1.0, 1.0, 1.0, 1.0), "weight_hh": (0.5, 0.5, 0.5, 0.5)},
+    weights={"weight_ih": (3.0, 0.5, 1.5, 0.0), "weight_hh": (0.0, 0.5, 0.0, 1.0)},
     step_js="""
       var sig = function (a) { return 1 / (1 + Math.exp(-a)); };
       var b = [s.b_i, s.b_f, s.b_g, s.b_o];
@@ -124,39 +179,64 @@ LSTM_SPEC = ExplorerSpec(
       v.c = v.f * s.c_prev + v.i * v.g; v.tanh_c = Math.tanh(v.c); v.h = v.o * v.tanh_c;
       return v;""",
     note="Every block's pre-activation is a = w\u00b7x<sub>t</sub> + u\u00b7h<sub>t\u22121</sub> + b "
-         "with w = {w} and u = {u}. Gates are continuous: 0.3 passes 30%.",
+         "with w = {w} and u = {u} (i, f, g, o). Gates are continuous: 0.3 passes 30%.",
 )
+
+_GRU_READOUT_START = (
+    "<b>update gate</b> z = {z}: the state keeps {z%} of h<sub>t\u22121</sub> = {h_prev}, "
+    "so z\u00b7h<sub>t\u22121</sub> = {zh}",
+    "<b>1 \u2212 z</b> = {omz}: it takes {omz%} of the candidate n = {n}, so (1\u2212z)\u00b7n = {omzn}",
+)
+_GRU_READOUT_END = "<b>new state</b> h<sub>t</sub> = z\u00b7h<sub>t\u22121</sub> + (1\u2212z)\u00b7n = {h}"
 
 GRU_SPEC = ExplorerSpec(
     kind="gru",
-    title="GRU gate explorer (PyTorch's convention)",
-    controls=_state_controls(False) + _bias_controls({"r": "reset", "z": "update", "n": "candidate"}),
+    title="GRU gate explorer",
+    controls=_state_controls(False) + _bias_controls({"r": ("reset", 0.0), "z": ("update", 3.0),
+                                                      "n": ("candidate", 0.0)})
+    + (Control("b_hn", "bias b<sub>hn</sub> (recurrent, candidate)", -3.0, 3.0, 0.25, -1.0),),
+    toggles=(Toggle("reset", "reset gate acts", (
+        ("after", "after the product: r\u00b7(W<sub>hn</sub>h<sub>t\u22121</sub> + b<sub>hn</sub>) "
+                  "(PyTorch, cuDNN, Cho et al. v1)"),
+        ("before", "before the product: W<sub>hn</sub>(r\u00b7h<sub>t\u22121</sub>) + b<sub>hn</sub> "
+                   "(Cho et al., EMNLP)"),
+    ), "after"),),
     presets=(
-        ("keep the old state: z\u22481", {"b_z": 6.0}),
-        ("take the candidate: z\u22480", {"b_z": -6.0}),
-        ("reset: r\u22480", {"b_r": -6.0}),
+        ("keep the old state: z\u22481", {"b_z": 8.0}),
+        ("take the candidate: z\u22480", {"b_z": -8.0}),
+        ("reset and take: r\u22480, z\u22480", {"b_r": -8.0, "b_z": -8.0}),
     ),
-    readout=(
-        "<b>update gate</b> z = {z}: the state keeps {z%} of h<sub>t\u22121</sub> = {h_prev}, "
-        "so z\u00b7h<sub>t\u22121</sub> = {zh}",
-        "<b>1 \u2212 z</b> = {omz}: it takes {omz%} of the candidate n = {n}, so (1\u2212z)\u00b7n = {omzn}",
-        "<b>reset gate</b> r = {r}: the candidate sees {r%} of the recurrent term "
-        "W<sub>hn</sub>h<sub>t\u22121</sub> + b<sub>hn</sub> = {hn}",
-        "<b>new state</b> h<sub>t</sub> = z\u00b7h<sub>t\u22121</sub> + (1\u2212z)\u00b7n = {h}",
+    readout=_GRU_READOUT_START + (
+        "<b>reset gate</b> r = {r} (after the product): the candidate sees {r%} of the recurrent term "
+        "W<sub>hn</sub>h<sub>t\u22121</sub> + b<sub>hn</sub> = {hn}, so r\u00b7(\u2026) = {rhn}",
+        _GRU_READOUT_END,
     ),
-    weights={"weight_ih": (1.0, 1.0, 1.0), "weight_hh": (0.5, 0.5, 1.0), "bias_hn": (0.0,)},
+    readout_for={"before": _GRU_READOUT_START + (
+        "<b>reset gate</b> r = {r} (before the product): the product sees {r%} of the old state, "
+        "r\u00b7h<sub>t\u22121</sub> = {rh}, and b<sub>hn</sub> is added in full: "
+        "W<sub>hn</sub>(r\u00b7h<sub>t\u22121</sub>) + b<sub>hn</sub> = {rhn}",
+        _GRU_READOUT_END,
+    )},
+    weights={"weight_ih": (1.0, -2.0, 1.0), "weight_hh": (1.0, 0.0, 1.0)},
     step_js="""
       var sig = function (a) { return 1 / (1 + Math.exp(-a)); };
       var ar = (w.weight_ih[0] * s.x + s.b_r) + (w.weight_hh[0] * s.h_prev + 0);
       var az = (w.weight_ih[1] * s.x + s.b_z) + (w.weight_hh[1] * s.h_prev + 0);
-      var hn = w.weight_hh[2] * s.h_prev + w.bias_hn[0];
       var r = sig(ar), z = sig(az);
-      var an = (w.weight_ih[2] * s.x + s.b_n) + r * hn;
-      var n = Math.tanh(an);
-      return {x: s.x, h_prev: s.h_prev, a_r: ar, a_z: az, a_n: an, r: r, z: z, hn: hn, rhn: r * hn, n: n,
-              zh: z * s.h_prev, omz: 1 - z, omzn: (1 - z) * n, h: (1 - z) * n + z * s.h_prev};""",
+      var v = {x: s.x, h_prev: s.h_prev, a_r: ar, a_z: az, r: r, z: z};
+      if (s.reset === "before") {
+        v.rh = r * s.h_prev;
+        v.rhn = w.weight_hh[2] * v.rh + s.b_hn;
+      } else {
+        v.hn = w.weight_hh[2] * s.h_prev + s.b_hn;
+        v.rhn = r * v.hn;
+      }
+      v.a_n = (w.weight_ih[2] * s.x + s.b_n) + v.rhn;
+      v.n = Math.tanh(v.a_n);
+      v.zh = z * s.h_prev; v.omz = 1 - z; v.omzn = (1 - z) * v.n; v.h = (1 - z) * v.n + z * s.h_prev;
+      return v;""",
     note="Pre-activations: a = w\u00b7x<sub>t</sub> + u\u00b7h<sub>t\u22121</sub> + b with w = {w} and "
-         "u = {u} (r, z, n); b<sub>hn</sub> = {bhn}. z = 1 keeps the old state (PyTorch, Cho et al.).",
+         "u = {u} (r, z, n). z = 1 keeps the old state (PyTorch, Cho et al.).",
 )
 
 SPECS = {"lstm": LSTM_SPEC, "gru": GRU_SPEC}
@@ -191,15 +271,19 @@ def check_weights(kind: str, weights: Mapping[str, object] | None) -> dict[str, 
     return out
 
 
-def check_settings(kind: str, settings: Mapping[str, float] | None) -> dict[str, float]:
-    """Slider settings with defaults filled in; unknown names raise a ``KeyError``."""
+def check_settings(kind: str, settings: Mapping[str, object] | None) -> dict[str, object]:
+    """Slider (and toggle) settings with defaults filled in; unknown names raise a ``KeyError``."""
     spec = _spec(kind)
     merged = spec.defaults
+    toggles = {t.name: t for t in spec.toggles}
     if settings:
         unknown = set(settings) - set(merged)
         if unknown:
             raise KeyError(f"unknown control {sorted(unknown)}; the {kind} explorer has {sorted(merged)}")
         for name, value in settings.items():
+            if name in toggles:
+                merged[name] = toggles[name].check(value)
+                continue
             value = float(value)
             if not math.isfinite(value):
                 raise ValueError(f"setting {name!r} must be finite, got {value}")
@@ -216,7 +300,7 @@ def explorer_params(kind: str, settings: Mapping[str, float], weights: Mapping[s
         bias_hh = [0.0, 0.0, 0.0, 0.0]
     else:
         bias_ih = [s["b_r"], s["b_z"], s["b_n"]]
-        bias_hh = [0.0, 0.0, w["bias_hn"][0]]
+        bias_hh = [0.0, 0.0, s["b_hn"]]
     return {
         "weight_ih": np.array(w["weight_ih"])[:, None],
         "weight_hh": np.array(w["weight_hh"])[:, None],
@@ -227,12 +311,16 @@ def explorer_params(kind: str, settings: Mapping[str, float], weights: Mapping[s
 
 def explorer_values(kind: str, settings: Mapping[str, float] | None = None,
                     weights: Mapping[str, object] | None = None) -> dict[str, float]:
-    """Every diagram value for the given slider settings, computed by the package's numpy step."""
+    """Every diagram value for the given slider settings, computed by the package's numpy step.
+
+    For the GRU, ``settings["reset"]`` (``"after"``, the default, or ``"before"``) picks the
+    placement of the reset gate (:func:`lstm_edu.diagrams.gru_cell.gru_cell_values`).
+    """
     s = check_settings(kind, settings)
     params = explorer_params(kind, s, weights)
     if kind == "lstm":
         return lstm_cell_values([[s["x"]]], [[s["h_prev"]]], [[s["c_prev"]]], params)
-    return gru_cell_values([[s["x"]]], [[s["h_prev"]]], params)
+    return gru_cell_values([[s["x"]]], [[s["h_prev"]]], params, reset=s["reset"])
 
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)(%?)\}")
@@ -268,14 +356,17 @@ def fill_template(template: str, values: Mapping[str, object]) -> str:
         key, pct = match.group(1), match.group(2)
         if key not in values:
             raise KeyError(f"the reading uses {key!r}, which is not among the values")
-        return percent(values[key]) if pct else html.escape(format_number(values[key]))
+        return html.escape(percent(values[key]) if pct else format_number(values[key]))  # "<0.1%" is text
 
     return _PLACEHOLDER.sub(replace, template)
 
 
-def reading(kind: str, values: Mapping[str, object]) -> list[str]:
-    """The plain-words reading of every gate (HTML sentences), as the widgets show it."""
-    return [fill_template(t, values) for t in _spec(kind).readout]
+def reading(kind: str, values: Mapping[str, object], variant: str = "") -> list[str]:
+    """The plain-words reading of every gate (HTML sentences), as the widgets show it.
+
+    ``variant`` is the toggle's value (the GRU's ``"after"`` or ``"before"``; ``""`` for the default).
+    """
+    return [fill_template(t, values) for t in _spec(kind).readout_of(variant)]
 
 
 # ------------------------------------------------------------------ HTML pieces
@@ -293,15 +384,32 @@ def _note(spec: ExplorerSpec, weights: Mapping[str, tuple[float, ...]]) -> str:
         unique = sorted(set(values))
         return format_number(unique[0]) if len(unique) == 1 else "(" + ", ".join(map(format_number, values)) + ")"
 
-    return spec.note.format(w=numbers(weights["weight_ih"]), u=numbers(weights["weight_hh"]),
-                            bhn=format_number(weights.get("bias_hn", (0.0,))[0]))
+    return spec.note.format(w=numbers(weights["weight_ih"]), u=numbers(weights["weight_hh"]))
 
 
-def panel_html(kind: str, values: Mapping[str, object], uid: str) -> str:
-    """The diagram and the reading for ``values`` (the part both versions show)."""
-    drawing = lstm_drawing() if kind == "lstm" else gru_drawing()
-    items = "".join(f'<li data-template="{k}">{sentence}</li>' for k, sentence in enumerate(reading(kind, values)))
-    return (f'<div class="lee-figure">{drawing.render(values, uid=uid)}</div>'
+def drawing_of(kind: str, variant: str = ""):
+    """The cell diagram an explorer shows for a variant (the GRU's reset placement)."""
+    if kind == "lstm":
+        return lstm_drawing()
+    return gru_drawing(variant or "after")
+
+
+def panel_html(kind: str, values: Mapping[str, object], uid: str, variant: str = "") -> str:
+    """The diagram and the reading for ``values`` (the part both versions show).
+
+    An explorer with a toggle holds one drawing per variant; only the selected one is
+    shown (the others are ``hidden`` and painted when selected).
+    """
+    spec = _spec(kind)
+    variant = variant or spec.variants()[0]
+    drawings = []
+    for name in spec.variants():
+        shown = name == variant
+        svg = drawing_of(kind, name).render(values if shown else {}, uid=f"{uid}-{name or 'cell'}")
+        drawings.append(f'<div class="lee-drawing" data-variant="{name}"{"" if shown else " hidden"}>{svg}</div>')
+    items = "".join(f'<li data-template="{k}">{sentence}</li>'
+                    for k, sentence in enumerate(reading(kind, values, variant)))
+    return (f'<div class="lee-figure">{"".join(drawings)}</div>'
             f'<ul class="lee-reading" aria-live="polite">{items}</ul>')
 
 
@@ -321,7 +429,10 @@ _STYLE = """
 #UID .lee-presets { margin-top: 6px; display: flex; flex-wrap: wrap; gap: 4px; }
 #UID .lee-presets button { font-size: 12px; padding: 2px 7px; border: 1px solid #767676; border-radius: 4px;
                            background: #f6f6f6; color: #222; cursor: pointer; }
-#UID .lee-figure { flex: 1 1 420px; min-width: 300px; }
+#UID .lee-figure { flex: 1 1 420px; min-width: 300px; overflow-x: auto; }
+#UID .lee-toggle { border: 1px solid #ccc; border-radius: 4px; margin: 6px 0 0 0; padding: 2px 6px 4px; font-size: 12.5px; }
+#UID .lee-toggle legend { padding: 0 3px; }
+#UID .lee-toggle label { display: flex; gap: 5px; align-items: baseline; margin: 2px 0; }
 #UID .lee-reading { margin: 4px 0 0 0; padding-left: 20px; font-size: 13.5px; line-height: 1.5; }
 """
 
@@ -345,25 +456,35 @@ _SCRIPT = """
   }
   function fill(template, values, fmt) {
     return template.replace(/\\{([a-z_]+)(%%?)\\}/g, function (m, key, pct) {
-      return pct ? percent(values[key]) : fmt(values[key]);
+      var text = pct ? percent(values[key]) : fmt(values[key]);
+      return text.replace(/</g, "&lt;").replace(/>/g, "&gt;");
     });
   }
   var inputs = Array.prototype.slice.call(root.querySelectorAll("input[data-control]"));
+  var radios = Array.prototype.slice.call(root.querySelectorAll("input[data-toggle]"));
   function update() {
     var s = {};
     inputs.forEach(function (el) { s[el.getAttribute("data-control")] = parseFloat(el.value); });
+    radios.forEach(function (el) { if (el.checked) s[el.getAttribute("data-toggle")] = el.value; });
+    var variant = spec.toggle ? s[spec.toggle] : "";
     var values = step(s, spec.weights);
-    var tools = lstmEduPaint(root, values);
+    var tools = null;
+    root.querySelectorAll(".lee-drawing").forEach(function (el) {   /* paint only the shown drawing */
+      var shown = el.getAttribute("data-variant") === variant;
+      el.hidden = !shown;
+      if (shown) tools = lstmEduPaint(el, values);
+    });
     inputs.forEach(function (el) {
       root.querySelector('output[data-control="' + el.getAttribute("data-control") + '"]').textContent =
         tools.fmt(s[el.getAttribute("data-control")]);
     });
     root.querySelectorAll("[data-template]").forEach(function (el) {
-      el.innerHTML = fill(spec.readout[+el.getAttribute("data-template")], values, tools.fmt);
+      el.innerHTML = fill(spec.readout[variant][+el.getAttribute("data-template")], values, tools.fmt);
     });
     root.lstmEduValues = values;
   }
   inputs.forEach(function (el) { el.addEventListener("input", update); });
+  radios.forEach(function (el) { el.addEventListener("change", update); });
   root.querySelectorAll("button[data-preset]").forEach(function (button) {
     button.addEventListener("click", function () {
       var changes = spec.presets[+button.getAttribute("data-preset")];
@@ -386,6 +507,14 @@ def plain_label(label: str) -> str:
     return html.unescape(re.sub("<[^>]+>", "", text))
 
 
+def _toggle_html(toggle: Toggle, value: str, uid: str) -> str:
+    """Radio buttons in a fieldset: keyboard-operable, named by the legend."""
+    options = "".join(
+        f'<label><input type="radio" name="{uid}-{toggle.name}" data-toggle="{toggle.name}" value="{v}"'
+        f'{" checked" if v == value else ""}><span>{text}</span></label>' for v, text in toggle.options)
+    return f'<fieldset class="lee-toggle"><legend>{toggle.label}</legend>{options}</fieldset>'
+
+
 def _slider_html(control: Control, value: float) -> str:
     return (f'<label><span>{control.label}</span>'
             f'<input type="range" data-control="{control.name}" min="{control.low:g}" max="{control.high:g}" '
@@ -402,6 +531,7 @@ class StaticExplorer:
         self.weights = check_weights(kind, weights)
         chosen = check_settings(kind, settings)
         self.settings = {c.name: c.clip(chosen[c.name]) for c in self.spec.controls}
+        self.settings.update({t.name: chosen[t.name] for t in self.spec.toggles})
         self.values = explorer_values(kind, self.settings, self.weights)
         payload = json.dumps({"kind": kind, "weights": self.weights, "settings": self.settings}, sort_keys=True)
         self.uid = uid or _uid(kind, payload)
@@ -413,9 +543,11 @@ class StaticExplorer:
             "weights": self.weights,
             "defaults": spec.defaults,
             "presets": [dict(changes) for _, changes in spec.presets],
-            "readout": list(spec.readout),
+            "readout": {variant: list(spec.readout_of(variant)) for variant in spec.variants()},
+            "toggle": spec.toggles[0].name if spec.toggles else None,
         }
         sliders = "".join(_slider_html(c, self.settings[c.name]) for c in spec.controls)
+        sliders += "".join(_toggle_html(t, self.settings[t.name], uid) for t in spec.toggles)
         buttons = "".join(f'<button type="button" data-preset="{k}">{html.escape(text)}</button>'
                           for k, (text, _) in enumerate(spec.presets))
         buttons += f'<button type="button" data-preset="{len(spec.presets)}">defaults</button>'
@@ -427,7 +559,7 @@ class StaticExplorer:
             f'<div class="lee-title">{html.escape(spec.title)}</div>'
             f'<div class="lee-note">{_note(spec, self.weights)}</div>'
             f'<div class="lee-body"><div class="lee-controls">{sliders}<div class="lee-presets">{buttons}</div></div>'
-            f'{panel_html(spec.kind, self.values, uid)}</div>'
+            f'{panel_html(spec.kind, self.values, uid, spec.variant(self.settings))}</div>'
             f'<script type="application/json" class="lee-spec">{_json(data)}</script>'
             f"<script>{script}</script></div>"
         )
@@ -461,6 +593,12 @@ class LiveExplorer:
                                         layout=widgets.Layout(width="360px"))
             for c in self.spec.controls
         }
+        self.toggles = {
+            t.name: widgets.RadioButtons(options=[(plain_label(text), v) for v, text in t.options],
+                                         value=start[t.name], description=t.label,
+                                         layout=widgets.Layout(width="max-content"))
+            for t in self.spec.toggles
+        }
         buttons = []
         for text, changes in list(self.spec.presets) + [("defaults", {})]:
             button = widgets.Button(description=text, layout=widgets.Layout(width="auto"))
@@ -469,21 +607,24 @@ class LiveExplorer:
         self.panel = widgets.HTML()
         note = widgets.HTML(f'<div style="color:#444;background:#fff;font-size:12.5px;padding:2px 6px">'
                             f'{_note(self.spec, self.weights)}</div>')
-        controls = widgets.VBox(list(self.sliders.values()) + [widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
+        controls = widgets.VBox(list(self.sliders.values()) + list(self.toggles.values())
+                                + [widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap"))])
         self.box = widgets.VBox([widgets.HTML(f"<b>{html.escape(self.spec.title)}</b> (live: computed in the kernel)"),
                                  note, widgets.HBox([controls, self.panel], layout=widgets.Layout(flex_flow="row wrap"))])
-        for slider in self.sliders.values():
+        for slider in list(self.sliders.values()) + list(self.toggles.values()):
             slider.observe(lambda change: self.update(), names="value")
         self.update()
 
     @property
-    def settings(self) -> dict[str, float]:
-        return {name: float(slider.value) for name, slider in self.sliders.items()}
+    def settings(self) -> dict[str, object]:
+        values: dict[str, object] = {name: float(slider.value) for name, slider in self.sliders.items()}
+        values.update({name: toggle.value for name, toggle in self.toggles.items()})
+        return values
 
     _quiet = False  # True while a preset sets several sliders: one update at the end
 
     def apply_preset(self, changes: Mapping[str, float]) -> None:
-        """Set every slider to its default, then apply ``changes`` (one update at the end)."""
+        """Set every slider to its default, then apply ``changes`` (one update at the end); toggles stay."""
         target = {**self.spec.defaults, **changes}
         with self.box.hold_sync():
             self._quiet = True
@@ -502,7 +643,7 @@ class LiveExplorer:
         self.values = explorer_values(self.spec.kind, self.settings, self.weights)
         self.panel.value = (f'<div style="min-width:420px;max-width:640px;font-family:sans-serif;color:#222;background:#fff;'
                             f'padding:4px 6px">'
-                            f"{panel_html(self.spec.kind, self.values, self.uid)}</div>")
+                            f"{panel_html(self.spec.kind, self.values, self.uid, self.spec.variant(self.settings))}</div>")
         self.timings_ms.append(1000 * (time.perf_counter() - start))
         return self.values
 
@@ -519,6 +660,10 @@ def lstm_explorer(*, live: bool = False, weights=None, settings=None):
 
 
 def gru_explorer(*, live: bool = False, weights=None, settings=None):
-    """The GRU gate explorer (PyTorch's convention), browser-computed or ``live=True``."""
+    """The GRU gate explorer, browser-computed or ``live=True``.
+
+    A toggle places the reset gate after the recurrent product (PyTorch's convention, the
+    default; ``settings={"reset": "before"}`` starts with Cho et al.'s EMNLP placement).
+    """
     return LiveExplorer("gru", weights=weights, settings=settings) if live else \
         StaticExplorer("gru", weights=weights, settings=settings)

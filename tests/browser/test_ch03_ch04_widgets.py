@@ -26,10 +26,42 @@ SET_SLIDERS = """([settings]) => {
     const root = document.querySelector('.lstm-edu-explorer');
     for (const [name, value] of Object.entries(settings)) {
         const el = root.querySelector(`input[data-control="${name}"]`);
-        el.value = value;
-        el.dispatchEvent(new Event('input'));
+        if (el) {
+            el.value = value;
+            el.dispatchEvent(new Event('input'));
+        } else {  // a toggle: click its radio button
+            root.querySelector(`input[data-toggle="${name}"][value="${value}"]`).click();
+        }
     }
     return root.lstmEduValues;
+}"""
+
+#: The drawing an explorer shows (an explorer with a toggle holds one hidden drawing per other variant).
+SHOWN = ".lee-drawing:not([hidden])"
+
+# Text boxes of every shown cell diagram that overlap each other or leave the view box.  A text's
+# box is its line box, taller than its glyphs: 20% of the font size is taken off at the top and the
+# bottom, so that a label and the value printed under it do not count as overlapping.
+TEXT_CLASHES = """() => {
+    const out = [];
+    for (const svg of document.querySelectorAll('svg.lstm-edu-cell-diagram')) {
+        if (svg.getBoundingClientRect().width === 0) continue;
+        const vb = svg.viewBox.baseVal;
+        const boxes = Array.from(svg.querySelectorAll('text')).filter(t => t.textContent.trim()).map(t => {
+            const b = t.getBBox(), trim = 0.2 * parseFloat(t.getAttribute('font-size'));
+            return {text: t.textContent, x0: b.x, x1: b.x + b.width, y0: b.y + trim, y1: b.y + b.height - trim};
+        });
+        for (const b of boxes)
+            if (b.x0 < vb.x || b.x1 > vb.x + vb.width || b.y0 < vb.y || b.y1 > vb.y + vb.height)
+                out.push(`clipped: ${b.text}`);
+        for (let i = 0; i < boxes.length; i++)
+            for (let j = i + 1; j < boxes.length; j++) {
+                const a = boxes[i], c = boxes[j];
+                if (Math.min(a.x1, c.x1) - Math.max(a.x0, c.x0) > 0.5 && Math.min(a.y1, c.y1) - Math.max(a.y0, c.y0) > 0.5)
+                    out.push(`overlap: ${a.text} / ${c.text}`);
+            }
+    }
+    return out;
 }"""
 
 LIVE_PARTS = """(root) => {
@@ -63,18 +95,45 @@ def python_parts(page, drawing, values) -> dict:
     ("lstm", {"x": -1.3, "h_prev": 0.85, "c_prev": -2.4, "b_i": 2.5, "b_f": -0.75, "b_g": 1.25, "b_o": -3.5}),
     ("lstm", {"b_f": 6, "b_i": -6}),
     ("gru", {"x": 0.4, "h_prev": -0.65, "b_r": -2.0, "b_z": 1.5, "b_n": 0.25}),
+    ("gru", {"x": 0.4, "h_prev": -0.65, "b_r": -2.0, "b_z": 1.5, "b_n": 0.25, "b_hn": 1.75, "reset": "before"}),
+    ("gru", {"b_r": -8, "b_z": -8, "reset": "before"}),
+    ("gru", {"b_hn": -2.5, "reset": "after"}),
 ])
 def test_browser_numbers_and_diagram_equal_pythons(page, kind, settings):
     load(page, (lstm_explorer() if kind == "lstm" else gru_explorer()).html)
+    if settings.get("reset") == "after":  # switch away and back: the first drawing is painted again
+        page.evaluate(SET_SLIDERS, [{"reset": "before"}])
     js_values = page.evaluate(SET_SLIDERS, [settings])
     py_values = explorer_values(kind, settings)
+    assert set(js_values) == set(py_values)
     for key, value in py_values.items():
         assert js_values[key] == pytest.approx(value, abs=1e-12), key
-    drawing = lstm_drawing() if kind == "lstm" else gru_drawing()
-    assert page.eval_on_selector(".lee-figure", LIVE_PARTS) == python_parts(page, drawing, py_values)
+    variant = settings.get("reset", "after") if kind == "gru" else ""
+    drawing = lstm_drawing() if kind == "lstm" else gru_drawing(variant)
+    assert page.eval_on_selector_all(".lee-drawing:not([hidden])", "els => els.length") == 1
+    assert page.eval_on_selector(SHOWN, LIVE_PARTS) == python_parts(page, drawing, py_values)
     shown = page.eval_on_selector_all(".lee-reading li", "items => items.map(li => li.innerHTML)")
-    assert shown == reading(kind, py_values)
+    assert shown == reading(kind, py_values, variant)
+    assert page.evaluate(TEXT_CLASHES) == []
     assert page.errors == []
+
+
+@pytest.mark.parametrize("width", [672, 360])
+def test_cell_diagram_labels_neither_overlap_nor_leave_the_picture(page_of, width):
+    """Issue 15 (review D): crowded subscripts, labels clipped at the right edge, ~6 px text on a phone."""
+    from lstm_edu.diagrams.gru_cell import gru_cell_diagram
+    from lstm_edu.diagrams.lstm_cell import lstm_cell_diagram
+
+    page = page_of(width, 900)
+    diagrams = [lstm_cell_diagram(explorer_values("lstm")), gru_cell_diagram(explorer_values("gru")),
+                gru_cell_diagram(explorer_values("gru", {"reset": "before"}), reset="before")]
+    load(page, "".join(d._repr_html_() for d in diagrams))
+    assert page.evaluate(TEXT_CLASHES) == []
+    # at least 9 CSS px (labels) on a phone: the diagram keeps its minimum width and scrolls instead
+    smallest = page.evaluate("""() => Math.min(...Array.from(document.querySelectorAll('svg text')).map(t =>
+        parseFloat(t.getAttribute('font-size')) * t.ownerSVGElement.getScreenCTM().a))""")
+    assert smallest >= 9.0 - 0.05
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width + 1  # the page does not scroll
 
 
 def test_presets_make_the_gate_readings_visible(page):
@@ -83,12 +142,12 @@ def test_presets_make_the_gate_readings_visible(page):
     hide = page.evaluate("() => document.querySelector('.lstm-edu-explorer').lstmEduValues")
     assert hide["o"] < 0.01 and abs(hide["h"]) < 0.01 and abs(hide["c"]) > 0.5
     assert f"shows {percent(hide['o'])} of tanh" in page.inner_text(".lee-reading li:nth-child(4)")
-    page.click("button:has-text('keep')")
+    page.click("button:has-text('keep')")  # (the reading is per gate; the keep preset reads f and i)
     keep = page.evaluate("() => document.querySelector('.lstm-edu-explorer').lstmEduValues")
     assert keep["f"] > 0.99 and keep["c"] == pytest.approx(keep["c_prev"], abs=0.02)
     assert page.input_value('input[data-control="b_o"]') == str(int(LSTM_SPEC.defaults["b_o"]))  # others reset
     page.click("button:has-text('defaults')")
-    assert page.input_value('input[data-control="b_f"]') == "0"
+    assert page.input_value('input[data-control="b_f"]') == str(int(LSTM_SPEC.defaults["b_f"]))
     assert page.errors == []
 
 
@@ -99,7 +158,8 @@ def test_keyboard_moves_a_slider_and_the_diagram_follows(page):
     for _ in range(8):
         page.keyboard.press("ArrowLeft")
     assert page.eval_on_selector(".lee-figure", LIVE_PARTS) != before
-    assert page.inner_text('output[data-control="b_f"]') == "\u22122.00"
+    expected = LSTM_SPEC.defaults["b_f"] - 8 * 0.25
+    assert page.inner_text('output[data-control="b_f"]') == f"{expected:.2f}".replace("-", "\u2212")
 
 
 @pytest.fixture(scope="module")

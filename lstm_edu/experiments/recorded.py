@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from lstm_edu.records.registry import register
 
-SCRATCH_SPEED = dict(T=100, batch=32, input_size=32, hidden_size=128, cells=["RNN", "GRU", "LSTM"], repeats=41,
+SCRATCH_SPEED = dict(T=100, batch=32, input_size=32, hidden_size=128, cells=["RNN", "GRU", "LSTM"], repeats=121,
                      warmup=3, dtype="float32", seed=0, threads=1)
 
 

@@ -46,7 +46,8 @@ def run_widget_latency(config: dict) -> dict:
     for label, entry in timings.items():
         row = {"where": entry["where"], **summary(entry["wall_ms"])}
         if "cpu_ms" in entry:
-            row["cpu_median"] = summary(entry["cpu_ms"])["median"]
+            cpu = summary(entry["cpu_ms"])
+            row["cpu_median"], row["cpu_max"] = cpu["median"], cpu["max"]
         metrics["widgets"][label] = row
         for clock in ("wall_ms", "cpu_ms"):
             if clock in entry:
@@ -54,6 +55,7 @@ def run_widget_latency(config: dict) -> dict:
     worst = max(row["max"] for row in metrics["widgets"].values())
     metrics["slowest_move_ms"] = worst
     metrics["all_under_goal"] = worst < config["goal_ms"]
+    metrics["medians_under_goal"] = all(row["median"] < config["goal_ms"] for row in metrics["widgets"].values())
     return {
         "metrics": metrics, "curves": curves, "seeds": [config["seed"]],
         "notes": (f"{config['moves']} moves per widget, one thread, started at a load average of {load:.1f} on "
@@ -65,9 +67,9 @@ def run_widget_latency(config: dict) -> dict:
 def _table(record):
     rows = []
     for label, row in record.metrics["widgets"].items():
-        cpu = f"{row['cpu_median']:.2f}" if "cpu_median" in row else "-"
+        cpu = f"{row['cpu_median']:.2f} / {row['cpu_max']:.2f}" if "cpu_median" in row else "-"
         rows.append([label, row["where"], f"{row['median']:.2f}", f"{row['p95']:.2f}", f"{row['max']:.2f}", cpu])
-    return ["widget", "where the update runs", "median ms", "p95 ms", "max ms", "CPU median ms"], rows
+    return ["widget", "where the update runs", "median ms", "p95 ms", "max ms", "CPU ms: median / max"], rows
 
 
 register("widget-latency", run=run_widget_latency, config=WIDGET_LATENCY, table=_table,

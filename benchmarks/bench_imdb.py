@@ -4,12 +4,15 @@ The book's recorded figures come from ``python -m lstm_edu.records run imdb-cpu`
 ``imdb-ngram``, ``imdb-pretrain-cpu``, ``imdb-gpu``, ``imdb-pretrain-gpu``, registered in
 :mod:`lstm_edu.imdb.recorded`); this script is for trying presets by hand.
 
-Runs :func:`lstm_edu.imdb.train.train` for each preset asked for, prints one line
-per run (test accuracy, training seconds, CPU seconds, device, date) and, with
-``--record``, appends a section to ``benchmarks/RESULTS.md``.
+Runs :func:`lstm_edu.imdb.train.train` for each preset asked for and prints one line
+per run (test accuracy, training seconds, CPU seconds, device, date).  It writes no
+record: ``benchmarks/RESULTS.md`` is generated from ``records/`` and the presets'
+records (``imdb-cpu``, ``imdb-gpu``) run the same ``train`` through
+``python -m lstm_edu.records run NAME``, with provenance and a configuration hash.
+The old ``--record`` option, which appended to RESULTS.md, is gone and says so.
 
-    python benchmarks/bench_imdb.py --preset cpu --threads 2 --record      # goal: >= 89% in <= 15 min
-    python benchmarks/bench_imdb.py --preset gpu --device cuda --record    # goal: >= 91.5% in < 2 min
+    python benchmarks/bench_imdb.py --preset cpu --threads 2               # goal: >= 89% in <= 15 min
+    python benchmarks/bench_imdb.py --preset gpu --device cuda             # goal: >= 91.5% in < 2 min
     python benchmarks/bench_imdb.py --preset quick                         # smoke test (~1 min on a CPU)
     python benchmarks/bench_imdb.py --preset cpu --model lstm --epochs 3   # explicit options override
 
@@ -29,7 +32,6 @@ really had when other jobs share it.
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 from pathlib import Path
 
@@ -39,7 +41,6 @@ from lstm_edu.imdb.train import PRESETS, resolve_config, train
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_COPY = ROOT.parent / "shared" / "data" / "imdb"
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 GOALS = {"cpu": "goal >= 0.89 test accuracy within 15 min of training on 2 CPU cores",
          "gpu": "goal >= 0.915 test accuracy in under 2 min of training on one GPU",
          "gpu-pretrained": "goal >= 0.93 test accuracy, pretraining included, within 10 min of one GPU "
@@ -48,31 +49,16 @@ GOALS = {"cpu": "goal >= 0.89 test accuracy within 15 min of training on 2 CPU c
 
 
 def result_line(metrics: dict) -> str:
-    return (f"{metrics['preset'] or '-'} | {metrics['model']} | {metrics['test_accuracy']:.4f} | "
-            f"{metrics['val_accuracy']:.4f} | {metrics['epochs']} (best {metrics['best_epoch']}) | "
-            f"{metrics['train_seconds']:.0f} | {metrics['train_cpu_seconds']:.0f} | {metrics['n_train']:,} / "
-            f"{metrics['n_val']:,} / {metrics['n_test']:,} | {metrics['device']} | {metrics['date']}")
+    return (f"{metrics['preset'] or '-'} | {metrics['model']} | test {metrics['test_accuracy']:.4f} | "
+            f"val {metrics['val_accuracy']:.4f} | {metrics['epochs']} epochs (best {metrics['best_epoch']}) | "
+            f"train {metrics['train_seconds']:.0f} s, CPU {metrics['train_cpu_seconds']:.0f} s | "
+            f"{metrics['n_train']:,} / {metrics['n_val']:,} / {metrics['n_test']:,} reviews | {metrics['device']} | "
+            f"{metrics['date']}")
 
 
-def record(rows: list[str], command: str) -> None:
-    """Append a section of our own to RESULTS.md (never rewriting what is there)."""
-    today = datetime.date.today().isoformat()
-    block = [
-        "",
-        f"## IMDB capstone (`lstm_edu.imdb`), {today}",
-        "",
-        f"Command: `{command}`. Test accuracy on the 25,000 test reviews (once, after training); validation "
-        "accuracy on whole movies held out of the training split; seconds of the training loop (wall clock) "
-        "and the CPU seconds the process used meanwhile.",
-        "",
-        "| preset | model | test acc. | best val. acc. | epochs | train s | CPU s | train / val / test | device "
-        "| date (UTC) |",
-        "|---|---|---:|---:|---|---:|---:|---|---|---|",
-        *[f"| {row} |" for row in rows],
-        "",
-    ]
-    with RESULTS.open("a", encoding="utf-8") as stream:
-        stream.write("\n".join(block))
+RECORD_GONE = ("--record is gone: benchmarks/RESULTS.md is generated from the records. Record a preset with "
+               "`python -m lstm_edu.records run imdb-cpu` (or imdb-gpu on a GPU), then "
+               "`python -m lstm_edu.records render`.")
 
 
 def main(argv=None) -> int:
@@ -86,9 +72,11 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--out", default=None, help="parent folder for the run folders (default: none kept)")
-    parser.add_argument("--record", action="store_true", help="append the results to benchmarks/RESULTS.md")
+    parser.add_argument("--record", action="store_true", help=argparse.SUPPRESS)  # gone: see RECORD_GONE
     parser.add_argument("--progress", action="store_true", help="tqdm bars")
     args = parser.parse_args(argv)
+    if args.record:
+        parser.error(RECORD_GONE)
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -104,9 +92,8 @@ def main(argv=None) -> int:
               f"(CPU {metrics['train_cpu_seconds']:.1f} s) | {metrics['epochs']} epochs | {metrics['device']} | "
               f"{metrics['date']}", flush=True)
         rows.append(result_line(metrics))
-    if args.record:
-        record(rows, "python benchmarks/bench_imdb.py " + " ".join(sys.argv[1:] if argv is None else argv))
-        print(f"appended {len(rows)} result(s) to {RESULTS}")
+    if len(rows) > 1:
+        print("\n".join(rows))
     return 0
 
 

@@ -22,7 +22,8 @@ first imported, so :func:`measure_with_threads` runs the measurement in a fresh 
 whose environment sets it before anything is imported.  :func:`measure` times in the calling
 process with whatever thread count numpy loaded with.
 
-    python -m lstm_edu.experiments.speed --threads 1 --options '{"repeats": 5}'   # prints JSON
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 python -m lstm_edu.experiments.speed \\
+        --threads 1 --options '{"T": 100, "batch": 32, "input_size": 32, "hidden_size": 128}'   # prints JSON
 """
 
 from __future__ import annotations

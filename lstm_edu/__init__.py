@@ -31,7 +31,8 @@ The classroom
 :mod:`lstm_edu.settings` holds what every chapter shares, re-exported here:
 :func:`seed_everything`, :func:`get_device`, :func:`full_size`, the book's
 one switch between quick and full-size runs, :func:`long_runs` (the capstone's opt-in
-for its longest runs) and :func:`grading`.  The networks, tasks and datasets never import the pictures, the widgets or the classroom.
+for its longest runs) and :func:`grading`.  The networks, tasks and datasets never
+import the pictures, the widgets or the classroom.
 """
 
 from lstm_edu.settings import full_size, get_device, grading, long_runs, seed_everything

@@ -253,3 +253,34 @@ def test_explorers_are_named_announced_and_readable_in_dark_mode():
     live = lstm_explorer(live=True)
     assert [s.description for s in live.sliders.values()] == names  # plain text: no description_allow_html
     assert 'aria-live="polite"' in live.panel.value and "color:#222;background:#fff" in live.panel.value
+
+
+@pytest.mark.parametrize("settings", [{}, {"b_f": 8.0, "b_i": -8.0}, {"x": -1.5, "b_g": 2.0}])
+def test_quiet_steps_are_torchs_lstm_run_with_zero_input(settings):
+    """After the step shown, QUIET_STEPS more steps with x_t = 0: the product of f and the final cell."""
+    from lstm_edu.widgets.gate_explorer import QUIET_STEPS
+
+    s = check_settings("lstm", settings)
+    params = explorer_params("lstm", s)
+    cell = torch.nn.LSTMCell(1, 1, dtype=torch.float64)
+    with torch.no_grad():
+        for name, value in params.items():
+            getattr(cell, name).copy_(torch.from_numpy(value))
+    h, c = cell(torch.tensor([[s["x"]]], dtype=torch.float64),
+                (torch.tensor([[s["h_prev"]]], dtype=torch.float64), torch.tensor([[s["c_prev"]]], dtype=torch.float64)))
+    product = 1.0
+    for _ in range(QUIET_STEPS):
+        gates = cell.weight_hh @ h[0] + cell.bias_ih + cell.bias_hh  # x_t = 0: no input term
+        product *= torch.sigmoid(gates[1]).item()  # the forget gate (block order i, f, g, o)
+        h, c = cell(torch.zeros(1, 1, dtype=torch.float64), (h, c))
+    v = explorer_values("lstm", settings)
+    assert v["quiet_state"] == pytest.approx(c.item(), abs=1e-12)
+    assert v["quiet_prod"] == pytest.approx(product, rel=1e-12)
+
+
+def test_quiet_steps_show_how_long_the_memory_lasts():
+    default, keep = explorer_values("lstm"), explorer_values("lstm", preset(LSTM_SPEC, "keep"))
+    assert keep["quiet_prod"] > 0.99 and keep["quiet_state"] == pytest.approx(keep["c"], rel=0.01)
+    assert default["quiet_prod"] < 0.5  # a forget gate of 0.94 still leaks most of the cell in 20 steps
+    gru_keep = explorer_values("gru", preset(GRU_SPEC, "keep"))
+    assert gru_keep["quiet_prod"] > 0.9 and "keep" in reading("gru", gru_keep)[-1]

@@ -15,6 +15,10 @@ of every gate) and the same presets:
   an optional cell.  It uses only widgets that exist in ipywidgets 7.7 (Colab's
   version) and 8, and says so clearly when ipywidgets is missing or older.
 
+Under the diagram, a last line runs the unit :data:`QUIET_STEPS` more steps with
+x_t = 0 and reports the product of its memory gate (f or z) and the final state, so
+that the reader sees what a gate value means over many steps, not only one.
+
 Both are operable by keyboard alone (native range inputs and buttons, a visible
 focus ring), every slider has an accessible name, and the plain-words reading is
 a polite live region, so a screen reader announces the gates after each move.
@@ -67,6 +71,12 @@ from lstm_edu.diagrams.gru_cell import gru_cell_values, gru_drawing
 from lstm_edu.diagrams.lstm_cell import lstm_cell_values, lstm_drawing
 
 KINDS = ("lstm", "gru")
+#: After the step shown, the explorers run the unit this many more steps with x_t = 0 ("quiet
+#: steps", same biases) and report the product of the memory gate (f or z) and the final state:
+#: one step is not the point of a gated cell, holding content over many steps is.
+QUIET_STEPS = 20
+#: The gate that scales the old memory at each step, and the state it scales.
+MEMORY = {"lstm": ("f", "c"), "gru": ("z", "h")}
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,8 @@ LSTM_SPEC = ExplorerSpec(
         "<b>new cell</b> c<sub>t</sub> = f\u00b7c<sub>t\u22121</sub> + i\u00b7g = {c}",
         "<b>output gate</b> o = {o}: h<sub>t</sub> shows {o%} of tanh(c<sub>t</sub>) = {tanh_c}, "
         "so h<sub>t</sub> = {h}",
+        f"<b>then {QUIET_STEPS} steps with x<sub>t</sub> = 0</b>: the forget gates multiply to "
+        "\u220ff = {quiet_prod}, so they alone keep {quiet_prod%} of c<sub>t</sub>; the cell ends at {quiet_state}",
     ),
     weights={"weight_ih": (3.0, 0.5, 1.5, 0.0), "weight_hh": (0.0, 0.5, 0.0, 1.0)},
     step_js="""
@@ -187,14 +199,18 @@ _GRU_READOUT_START = (
     "so z\u00b7h<sub>t\u22121</sub> = {zh}",
     "<b>1 \u2212 z</b> = {omz}: it takes {omz%} of the candidate n = {n}, so (1\u2212z)\u00b7n = {omzn}",
 )
-_GRU_READOUT_END = "<b>new state</b> h<sub>t</sub> = z\u00b7h<sub>t\u22121</sub> + (1\u2212z)\u00b7n = {h}"
+_GRU_READOUT_END = (
+    "<b>new state</b> h<sub>t</sub> = z\u00b7h<sub>t\u22121</sub> + (1\u2212z)\u00b7n = {h}",
+    f"<b>then {QUIET_STEPS} steps with x<sub>t</sub> = 0</b>: the update gates multiply to "
+    "\u220fz = {quiet_prod}, so they alone keep {quiet_prod%} of h<sub>t</sub>; the state ends at {quiet_state}",
+)
 
 GRU_SPEC = ExplorerSpec(
     kind="gru",
     title="GRU gate explorer",
     controls=_state_controls(False) + _bias_controls({"r": ("reset", 0.0), "z": ("update", 3.0),
                                                       "n": ("candidate", 0.0)})
-    + (Control("b_hn", "bias b<sub>hn</sub> (recurrent, candidate)", -3.0, 3.0, 0.25, -1.0),),
+    + (Control("b_hn", "bias b<sub>hn</sub> (recurrent n)", -3.0, 3.0, 0.25, -1.0),),
     toggles=(Toggle("reset", "reset gate acts", (
         ("after", "after the product: r\u00b7(W<sub>hn</sub>h<sub>t\u22121</sub> + b<sub>hn</sub>) "
                   "(PyTorch, cuDNN, Cho et al. v1)"),
@@ -209,14 +225,12 @@ GRU_SPEC = ExplorerSpec(
     readout=_GRU_READOUT_START + (
         "<b>reset gate</b> r = {r} (after the product): the candidate sees {r%} of the recurrent term "
         "W<sub>hn</sub>h<sub>t\u22121</sub> + b<sub>hn</sub> = {hn}, so r\u00b7(\u2026) = {rhn}",
-        _GRU_READOUT_END,
-    ),
+    ) + _GRU_READOUT_END,
     readout_for={"before": _GRU_READOUT_START + (
         "<b>reset gate</b> r = {r} (before the product): the product sees {r%} of the old state, "
         "r\u00b7h<sub>t\u22121</sub> = {rh}, and b<sub>hn</sub> is added in full: "
         "W<sub>hn</sub>(r\u00b7h<sub>t\u22121</sub>) + b<sub>hn</sub> = {rhn}",
-        _GRU_READOUT_END,
-    )},
+    ) + _GRU_READOUT_END},
     weights={"weight_ih": (1.0, -2.0, 1.0), "weight_hh": (1.0, 0.0, 1.0)},
     step_js="""
       var sig = function (a) { return 1 / (1 + Math.exp(-a)); };
@@ -315,7 +329,26 @@ def explorer_values(kind: str, settings: Mapping[str, float] | None = None,
 
     For the GRU, ``settings["reset"]`` (``"after"``, the default, or ``"before"``) picks the
     placement of the reset gate (:func:`lstm_edu.diagrams.gru_cell.gru_cell_values`).
+
+    Besides the diagram's values, ``quiet_prod`` and ``quiet_state`` report :data:`QUIET_STEPS`
+    further steps with x_t = 0 and the same biases: the product of their memory gates (f or z)
+    and the final state (c or h).
     """
+    values = _one_step(kind, settings, weights)
+    gate, state = MEMORY[kind]
+    quiet, product, last = dict(check_settings(kind, settings), x=0.0), 1.0, values
+    for _ in range(QUIET_STEPS):
+        quiet["h_prev"] = last["h"]
+        if kind == "lstm":
+            quiet["c_prev"] = last["c"]
+        last = _one_step(kind, quiet, weights)
+        product *= last[gate]
+    values.update(quiet_prod=product, quiet_state=last[state])
+    return values
+
+
+def _one_step(kind: str, settings, weights) -> dict:
+    """The diagram values of one step, computed by the package's numpy step."""
     s = check_settings(kind, settings)
     params = explorer_params(kind, s, weights)
     if kind == "lstm":
@@ -405,7 +438,9 @@ def panel_html(kind: str, values: Mapping[str, object], uid: str, variant: str =
     drawings = []
     for name in spec.variants():
         shown = name == variant
-        svg = drawing_of(kind, name).render(values if shown else {}, uid=f"{uid}-{name or 'cell'}")
+        drawing = drawing_of(kind, name)
+        drawn = {k: v for k, v in values.items() if k in drawing.keys} if shown else {}
+        svg = drawing.render(drawn, uid=f"{uid}-{name or 'cell'}")
         drawings.append(f'<div class="lee-drawing" data-variant="{name}"{"" if shown else " hidden"}>{svg}</div>')
     items = "".join(f'<li data-template="{k}">{sentence}</li>'
                     for k, sentence in enumerate(reading(kind, values, variant)))
@@ -442,7 +477,19 @@ _SCRIPT = """
   if (!root) return;
   %(paint)s
   var spec = JSON.parse(root.querySelector("script.lee-spec").textContent);
-  function step(s, w) {%(step)s
+  function step1(s, w) {%(step)s
+  }
+  function step(s, w) {   /* the step shown, then spec.quiet steps with x = 0 (as explorer_values) */
+    var v = step1(s, w), q = Object.assign({}, s, {x: 0}), last = v, product = 1;
+    for (var j = 0; j < spec.quiet; j++) {
+      q.h_prev = last.h;
+      if ("c" in last) q.c_prev = last.c;
+      last = step1(q, w);
+      product *= last[spec.memory[0]];
+    }
+    v.quiet_prod = product;
+    v.quiet_state = last[spec.memory[1]];
+    return v;
   }
   function percent(v) {   /* the same strings as the Python function percent() */
     var p = 100 * v;
@@ -545,6 +592,8 @@ class StaticExplorer:
             "presets": [dict(changes) for _, changes in spec.presets],
             "readout": {variant: list(spec.readout_of(variant)) for variant in spec.variants()},
             "toggle": spec.toggles[0].name if spec.toggles else None,
+            "quiet": QUIET_STEPS,
+            "memory": list(MEMORY[spec.kind]),
         }
         sliders = "".join(_slider_html(c, self.settings[c.name]) for c in spec.controls)
         sliders += "".join(_toggle_html(t, self.settings[t.name], uid) for t in spec.toggles)

@@ -85,7 +85,7 @@ def load(page, html: str) -> None:
 def python_parts(page, drawing, values) -> dict:
     """The live parts of the diagram as Python renders them, read by the same browser code."""
     page.evaluate("(svg) => { const d = document.createElement('div'); d.id = 'python-render';"
-                  " d.innerHTML = svg; document.body.appendChild(d); }", drawing.render(values, uid="py"))
+                  " d.innerHTML = svg; document.body.appendChild(d); }", drawing.render({k: v for k, v in values.items() if k in drawing.keys}, uid="py"))
     parts = page.eval_on_selector("#python-render", LIVE_PARTS)
     page.evaluate("() => document.getElementById('python-render').remove()")
     return parts
@@ -125,8 +125,11 @@ def test_cell_diagram_labels_neither_overlap_nor_leave_the_picture(page_of, widt
     from lstm_edu.diagrams.lstm_cell import lstm_cell_diagram
 
     page = page_of(width, 900)
-    diagrams = [lstm_cell_diagram(explorer_values("lstm")), gru_cell_diagram(explorer_values("gru")),
-                gru_cell_diagram(explorer_values("gru", {"reset": "before"}), reset="before")]
+    def drawn(kind, **settings):  # the diagram's values, without the quiet-step summary
+        return {k: v for k, v in explorer_values(kind, settings).items() if not k.startswith("quiet_")}
+
+    diagrams = [lstm_cell_diagram(drawn("lstm")), gru_cell_diagram(drawn("gru")),
+                gru_cell_diagram(drawn("gru", reset="before"), reset="before")]
     load(page, "".join(d._repr_html_() for d in diagrams))
     assert page.evaluate(TEXT_CLASHES) == []
     # at least 9 CSS px (labels) on a phone: the diagram keeps its minimum width and scrolls instead

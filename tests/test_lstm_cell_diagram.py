@@ -199,3 +199,12 @@ def test_gru_reset_before_values_fit_their_drawing():
         gru_cell_values(x, h_prev, params, reset="sideways")
     with pytest.raises(KeyError):
         gru_cell_diagram(v)  # the reset-after drawing has no place for r*h
+
+
+def test_diagrams_keep_a_legible_width_only_inside_a_scrolling_wrapper():
+    """On a phone the diagram scrolls sideways instead of shrinking its labels below 9 px; a bare
+    SVG (the stepper embeds one in its own layout) still shrinks with its container."""
+    html = lstm_cell_diagram({"f": 0.5})._repr_html_()
+    assert f"min-width:{lstm_drawing().min_width}px" in html
+    assert 'overflow-x:auto' in html and 'tabindex="0"' in html  # keyboard users can scroll it too
+    assert "min-width" not in lstm_drawing().render({"f": 0.5})

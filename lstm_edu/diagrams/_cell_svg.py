@@ -286,19 +286,22 @@ class Drawing:
 
     # --------------------------------------------------------------- output
 
-    def render(self, values: Mapping[str, object] | None = None, *, uid: str = "cell") -> str:
+    def render(self, values: Mapping[str, object] | None = None, *, uid: str = "cell", scroll: bool = False) -> str:
         """The diagram as an ``<svg>`` string; ``values`` fills the live parts (missing keys stay blank).
 
-        ``uid`` must be unique on the page (it names the arrow marker).
+        ``uid`` must be unique on the page (it names the arrow marker).  ``scroll=True`` keeps the
+        SVG at least ``min_width`` pixels wide: only for a wrapper that scrolls sideways
+        (:data:`SCROLL_ATTRIBUTES`); without one the SVG shrinks with its container.
         """
         values = {} if values is None else dict(values)
         unknown = set(values) - self.keys
         if unknown:
             raise KeyError(f"this diagram has no value called {sorted(unknown)}; it shows {sorted(self.keys)}")
         marker = f"{uid}-arrow"
+        min_width = f"min-width:{self.min_width}px;" if scroll else ""
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-            f'width="100%" style="max-width:{self.max_width}px;min-width:{self.min_width}px;height:auto;'
+            f'width="100%" style="max-width:{self.max_width}px;{min_width}height:auto;'
             f'font-family:sans-serif" '
             f'role="img" aria-label="{html.escape(self.label, quote=True)}" class="lstm-edu-cell-diagram">',
             f"<title>{html.escape(self.label)}</title>",
@@ -329,6 +332,9 @@ class Drawing:
 
 #: Style of a diagram's wrapper: narrower than the diagram's ``min_width``, it scrolls sideways.
 SCROLL_STYLE = "overflow-x:auto;max-width:100%"
+#: The wrapper's attributes: the scroll style, and focusable, so that keyboard users can scroll it
+#: too (axe-core's rule scrollable-region-focusable).
+SCROLL_ATTRIBUTES = f'style="{SCROLL_STYLE}" tabindex="0" role="group" aria-label="cell diagram"'
 
 _VISUALLY_HIDDEN = ("position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;"
                     "clip:rect(0 0 0 0);white-space:nowrap;border:0")
@@ -362,7 +368,7 @@ class CellDiagram:
         return self
 
     def svg(self) -> str:
-        return self.drawing.render(self.values, uid=self.uid)
+        return self.drawing.render(self.values, uid=self.uid, scroll=True)
 
     def _repr_html_(self) -> str:
         # The SVG is one image to a screen reader (its label says what it shows); the numbers
@@ -371,7 +377,7 @@ class CellDiagram:
         if self.values:
             values = (f'<p style="{_VISUALLY_HIDDEN}">Values shown: '
                       f"{html.escape(self.drawing.describe_values(self.values))}.</p>")
-        return f'<div class="lstm-edu-diagram" style="{SCROLL_STYLE}">{self.svg()}{values}</div>'
+        return f'<div class="lstm-edu-diagram" {SCROLL_ATTRIBUTES}>{self.svg()}{values}</div>'
 
 
 def script_json(data) -> str:

@@ -440,11 +440,11 @@ def panel_html(kind: str, values: Mapping[str, object], uid: str, variant: str =
         shown = name == variant
         drawing = drawing_of(kind, name)
         drawn = {k: v for k, v in values.items() if k in drawing.keys} if shown else {}
-        svg = drawing.render(drawn, uid=f"{uid}-{name or 'cell'}")
+        svg = drawing.render(drawn, uid=f"{uid}-{name or 'cell'}", scroll=True)
         drawings.append(f'<div class="lee-drawing" data-variant="{name}"{"" if shown else " hidden"}>{svg}</div>')
     items = "".join(f'<li data-template="{k}">{sentence}</li>'
                     for k, sentence in enumerate(reading(kind, values, variant)))
-    return (f'<div class="lee-figure">{"".join(drawings)}</div>'
+    return (f'<div class="lee-figure" tabindex="0" role="group" aria-label="cell diagram">{"".join(drawings)}</div>'
             f'<ul class="lee-reading" aria-live="polite">{items}</ul>')
 
 

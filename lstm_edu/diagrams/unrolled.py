@@ -31,11 +31,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstm_edu.figures import set_alt
-from lstm_edu.diagrams.primitives import FONT_SIZE, ROLE_COLORS, arrow, box, circle, new_diagram, note, self_loop
+from lstm_edu.diagrams.primitives import ROLE_COLORS, arrow, box, circle, new_diagram, note, self_loop
 
 #: Vertical positions (diagram units) of the rows of the picture.
 Y_INPUT, Y_CELL, Y_OUTPUT, Y_LOSS = 0.6, 2.0, 3.4, 4.7
 CELL_W, CELL_H, RADIUS, SPACING = 1.05, 0.75, 0.34, 2.1
+#: Font sizes (points).  The figure is wider than the book's column and is shown scaled down
+#: (to about 0.64 of its size at 4 steps), so its labels are drawn larger than the primitives'
+#: defaults: names 14 pt and weights 12.5 pt measure about 12 and 11 CSS px on the page, and
+#: their subscripts (70%) about 8.
+NAME_PT, WEIGHT_PT = 14, 12.5
 
 
 @dataclass
@@ -69,21 +74,23 @@ def _column(ax, drawing: RNNDrawing, x: float, subscript: str, backward: bool, *
 
     ``label_side`` is +1 to put the weight labels right of the vertical arrows, -1 left of them.
     """
-    cell = box(ax, (x, Y_CELL), CELL_W, CELL_H, f"$h_{{{subscript}}}$", role="hidden")
-    x_in = circle(ax, (x, Y_INPUT), RADIUS, f"$x_{{{subscript}}}$", role="input")
-    y_out = circle(ax, (x, Y_OUTPUT), RADIUS, f"$\\hat{{y}}_{{{subscript}}}$", role="output")
-    offset = (0.36 * label_side, 0.0)
-    _, w_ih = arrow(ax, x_in.top, cell.bottom, role="weight", label="$W_{ih}$", label_offset=offset)
-    _, w_hy = arrow(ax, cell.top, y_out.bottom, role="weight", label="$W_{hy}$", label_offset=offset)
+    cell = box(ax, (x, Y_CELL), CELL_W, CELL_H, f"$h_{{{subscript}}}$", role="hidden", fontsize=NAME_PT)
+    x_in = circle(ax, (x, Y_INPUT), RADIUS, f"$x_{{{subscript}}}$", role="input", fontsize=NAME_PT)
+    y_out = circle(ax, (x, Y_OUTPUT), RADIUS, f"$\\hat{{y}}_{{{subscript}}}$", role="output", fontsize=NAME_PT)
+    offset = (0.4 * label_side, 0.0)
+    _, w_ih = arrow(ax, x_in.top, cell.bottom, role="weight", label="$W_{ih}$", label_offset=offset,
+                    fontsize=WEIGHT_PT)
+    _, w_hy = arrow(ax, cell.top, y_out.bottom, role="weight", label="$W_{hy}$", label_offset=offset,
+                    fontsize=WEIGHT_PT)
     drawing.cells.append(cell)
     drawing.inputs.append(x_in)
     drawing.outputs.append(y_out)
     drawing.weight_labels += [w_ih, w_hy]
     if backward:
-        loss = box(ax, (x, Y_LOSS), 0.8, 0.5, f"$\\mathcal{{L}}_{{{subscript}}}$", role="loss")
+        loss = box(ax, (x, Y_LOSS), 0.8, 0.5, f"$\\mathcal{{L}}_{{{subscript}}}$", role="loss", fontsize=NAME_PT)
         arrow(ax, y_out.top, loss.bottom)
         # the target y_t enters the loss from the right: L_t compares the prediction with it
-        note(ax, (x + 0.98, Y_LOSS), f"$y_{{{subscript}}}$", fontsize=FONT_SIZE)
+        note(ax, (x + 1.0, Y_LOSS), f"$y_{{{subscript}}}$", fontsize=NAME_PT)
         arrow(ax, (x + 0.8, Y_LOSS), loss.right)
         drawing.losses.append(loss)
         drawing.targets.append(subscript)
@@ -103,7 +110,7 @@ def draw_unrolled_rnn(ax, steps: int = 4, *, x0: float = 0.4, backward: bool = F
     """
     steps = _check_steps(steps)
     drawing = RNNDrawing()
-    h0 = note(ax, (x0 + 0.25, Y_CELL), "$h_0$", fontsize=13)
+    h0 = note(ax, (x0 + 0.25, Y_CELL), "$h_0$", fontsize=NAME_PT)
     left = (x0 + 0.55, Y_CELL)
     gap = last_label is not None and steps >= 4
     x = x0 + 0.55 + SPACING * 0.75
@@ -118,7 +125,8 @@ def draw_unrolled_rnn(ax, steps: int = 4, *, x0: float = 0.4, backward: bool = F
         start = left if k == 0 else drawing.cells[-2].right
         if gap and is_last:  # the arrow into the last cell comes out of the dots
             start = (x - SPACING * 0.6, Y_CELL)
-        _, w_hh = arrow(ax, start, cell.left, role="weight", label="$W_{hh}$", label_offset=(0.0, 0.22))
+        _, w_hh = arrow(ax, start, cell.left, role="weight", label="$W_{hh}$", label_offset=(0.0, 0.24),
+                        fontsize=WEIGHT_PT)
         drawing.weight_labels.append(w_hh)
         if backward:
             patch, _ = arrow(ax, (cell.left[0], Y_CELL - 0.2), (start[0], Y_CELL - 0.2), role="gradient",
@@ -127,7 +135,7 @@ def draw_unrolled_rnn(ax, steps: int = 4, *, x0: float = 0.4, backward: bool = F
         x += SPACING
     drawing.right = drawing.cells[-1].right[0] + 0.4  # room for the last W_hy label
     if backward:
-        note(ax, (x0 + 0.25, Y_CELL - 0.55), "$\\partial\\mathcal{L}/\\partial h_0$", fontsize=11,
+        note(ax, (x0 + 0.25, Y_CELL - 0.6), "$\\partial\\mathcal{L}/\\partial h_0$", fontsize=WEIGHT_PT,
              color="#c0392b")
     return drawing
 
@@ -142,7 +150,8 @@ def draw_rolled_rnn(ax, *, x: float = 1.0, backward: bool = False) -> RNNDrawing
     _column(ax, drawing, x, "t", backward, label_side=-1.0)
     cell = drawing.cells[0]
     self_loop(ax, cell)
-    w_hh = note(ax, (cell.right[0] + 0.36, Y_CELL - CELL_H / 2 - 0.2), "$W_{hh}$", color=ROLE_COLORS["weight"])
+    w_hh = note(ax, (cell.right[0] + 0.4, Y_CELL - CELL_H / 2 - 0.22), "$W_{hh}$", color=ROLE_COLORS["weight"],
+                fontsize=WEIGHT_PT)
     drawing.weight_labels.append(w_hh)
     drawing.right = x + CELL_W / 2 + 1.3
     return drawing

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import matplotlib
+import matplotlib.colors
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
+from lstm_edu import figures  # noqa: E402
 from lstm_edu.diagrams.primitives import Shape, arrow, box, circle, new_diagram, note, self_loop  # noqa: E402
 from lstm_edu.diagrams.unrolled import draw_unrolled_rnn, unrolled_rnn_figure  # noqa: E402
 from lstm_edu.widgets.frames import figure_to_png  # noqa: E402
@@ -157,3 +159,48 @@ def test_read_outs_are_predictions_and_losses_take_the_targets():
     texts = [t.get_text() for t in unrolled_rnn_figure(4, backward=True).axes[0].texts]
     assert "$y_{T}$" in texts and "$y_{t}$" in texts  # the rolled cell's loss has its target too
     assert unrolled_rnn_figure(4).drawing.targets == []
+
+
+# ------------------------------------------------------------------ the unrolled LSTM
+
+
+def test_unrolled_lstm_marks_the_cell_path_and_its_forget_gates():
+    from lstm_edu.diagrams.unrolled_lstm import CELL_PATH, unrolled_lstm_figure
+
+    fig = unrolled_lstm_figure(3)
+    drawing = fig.drawing
+    assert len(drawing.gate_boxes) == len(drawing.products) == len(drawing.sums) == len(drawing.inputs) == 3
+    # the cell line: into each x node, on to its + node, into the "..." and out of it, out to c_T
+    assert len(drawing.cell_segments) == 2 * 3 + 2 + 0
+    assert all(matplotlib.colors.same_color(s.get_edgecolor(), CELL_PATH) for s in drawing.cell_segments)
+    labels = drawing.label_texts()
+    assert [t for t in labels if t.startswith("$f_")] == ["$f_{1}$", "$f_{2}$", "$f_{T}$"]
+    assert "$h_{T-1}$" in labels and "$h_{T}$" in labels
+    assert drawing.gradient.get_linestyle() == "--"
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("f_1 f_2 \\cdots f_{T}" in t for t in texts)
+    assert "product of the forget gates" in figures.alt_of(fig)
+    short = unrolled_lstm_figure(2).drawing  # no gap: steps 1 and 2
+    assert [t for t in short.label_texts() if t.startswith("$f_")] == ["$f_{1}$", "$f_{2}$"]
+
+
+@pytest.mark.parametrize("steps", [2, 3, 5])
+def test_unrolled_lstm_labels_neither_overlap_nor_leave_the_figure(steps):
+    from lstm_edu.diagrams.unrolled_lstm import unrolled_lstm_figure
+
+    fig = unrolled_lstm_figure(steps)
+    boxes = _text_boxes(fig)
+    for text, box in boxes:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height, text
+    for k, (a, box_a) in enumerate(boxes):
+        for b, box_b in boxes[k + 1:]:
+            assert not box_a.overlaps(box_b), f"labels {a!r} and {b!r} overlap"
+    assert figures.smallest_font_pt(fig) >= figures.MIN_FONT_PT
+
+
+@pytest.mark.parametrize("steps, error", [(1, ValueError), (9, ValueError), (3.0, TypeError), (True, TypeError)])
+def test_unrolled_lstm_rejects_bad_step_counts(steps, error):
+    from lstm_edu.diagrams.unrolled_lstm import unrolled_lstm_figure
+
+    with pytest.raises(error):
+        unrolled_lstm_figure(steps)

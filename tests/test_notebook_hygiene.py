@@ -41,7 +41,7 @@ def test_notebook_starts_with_the_generated_colab_cell(path):
     first = nbformat.read(path, as_version=4).cells[0]
     assert first.cell_type == "code"
     assert {"remove-cell", SETUP_TAG} <= set(first.metadata.get("tags", []))
-    assert first.source == setup_cell_source(repository_url()), (
+    assert first.source == setup_cell_source(path), (
         f"{path.name}: the Colab set-up cell is out of date; run `make sync-colab`"
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -281,6 +282,20 @@ def test_quiet_steps_are_torchs_lstm_run_with_zero_input(settings):
 def test_quiet_steps_show_how_long_the_memory_lasts():
     default, keep = explorer_values("lstm"), explorer_values("lstm", preset(LSTM_SPEC, "keep"))
     assert keep["quiet_prod"] > 0.99 and keep["quiet_state"] == pytest.approx(keep["c"], rel=0.01)
-    assert default["quiet_prod"] < 0.5  # a forget gate of 0.94 still leaks most of the cell in 20 steps
+    assert default["quiet_prod"] < 0.5  # a forget gate near 0.9 still leaks most of the cell in 20 steps
     gru_keep = explorer_values("gru", preset(GRU_SPEC, "keep"))
     assert gru_keep["quiet_prod"] > 0.9 and "keep" in reading("gru", gru_keep)[-1]
+
+
+def test_quiet_mean_is_the_gate_per_quiet_step_and_explains_the_product():
+    """The reading gives the memory gate per quiet step: the shown gate to the 20th power is not the product."""
+    from lstm_edu.widgets.gate_explorer import QUIET_STEPS
+
+    for kind, settings in (("lstm", {}), ("lstm", {"x": -2.0}), ("gru", {}), ("gru", {"b_z": -8.0})):
+        v = explorer_values(kind, settings)
+        assert v["quiet_mean"] ** QUIET_STEPS == pytest.approx(v["quiet_prod"], rel=1e-9, abs=1e-300)
+        assert f"keeps {percent(v['quiet_mean'])} per step" in html.unescape(reading(kind, v)[-1])
+    default = explorer_values("lstm")
+    # at the defaults the input term raises f, so on the quiet steps (x_t = 0) the gate is lower
+    assert default["quiet_mean"] < default["f"] - 0.02
+    assert default["quiet_prod"] < 0.5 * default["f"] ** QUIET_STEPS

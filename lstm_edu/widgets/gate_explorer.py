@@ -16,8 +16,8 @@ of every gate) and the same presets:
   version) and 8, and says so clearly when ipywidgets is missing or older.
 
 Under the diagram, a last line runs the unit :data:`QUIET_STEPS` more steps with
-x_t = 0 and reports the product of its memory gate (f or z) and the final state, so
-that the reader sees what a gate value means over many steps, not only one.
+x_t = 0 and reports the memory gate (f or z) per step on those steps, their product and the
+final state, so that the reader sees what a gate value means over many steps, not only one.
 
 Both are operable by keyboard alone (native range inputs and buttons, a visible
 focus ring), every slider has an accessible name, and the plain-words reading is
@@ -177,7 +177,8 @@ LSTM_SPEC = ExplorerSpec(
         "<b>new cell</b> c<sub>t</sub> = f\u00b7c<sub>t\u22121</sub> + i\u00b7g = {c}",
         "<b>output gate</b> o = {o}: h<sub>t</sub> shows {o%} of tanh(c<sub>t</sub>) = {tanh_c}, "
         "so h<sub>t</sub> = {h}",
-        f"<b>then {QUIET_STEPS} steps with x<sub>t</sub> = 0</b>: the forget gates multiply to "
+        f"<b>then {QUIET_STEPS} steps with x<sub>t</sub> = 0</b>: the forget gate keeps {{quiet_mean%}} per step on "
+        "average (its input term w\u00b7x<sub>t</sub> is gone), and the gates multiply to "
         "\u220ff = {quiet_prod}, so they alone keep {quiet_prod%} of c<sub>t</sub>; the cell ends at {quiet_state}",
     ),
     weights={"weight_ih": (3.0, 0.5, 1.5, 0.0), "weight_hh": (0.0, 0.5, 0.0, 1.0)},
@@ -201,7 +202,8 @@ _GRU_READOUT_START = (
 )
 _GRU_READOUT_END = (
     "<b>new state</b> h<sub>t</sub> = z\u00b7h<sub>t\u22121</sub> + (1\u2212z)\u00b7n = {h}",
-    f"<b>then {QUIET_STEPS} steps with x<sub>t</sub> = 0</b>: the update gates multiply to "
+    f"<b>then {QUIET_STEPS} steps with x<sub>t</sub> = 0</b>: the update gate keeps {{quiet_mean%}} per step on "
+    "average (its input term w\u00b7x<sub>t</sub> is gone), and the gates multiply to "
     "\u220fz = {quiet_prod}, so they alone keep {quiet_prod%} of h<sub>t</sub>; the state ends at {quiet_state}",
 )
 
@@ -332,7 +334,10 @@ def explorer_values(kind: str, settings: Mapping[str, float] | None = None,
 
     Besides the diagram's values, ``quiet_prod`` and ``quiet_state`` report :data:`QUIET_STEPS`
     further steps with x_t = 0 and the same biases: the product of their memory gates (f or z)
-    and the final state (c or h).
+    and the final state (c or h); ``quiet_mean`` is the gate per quiet step, the geometric mean
+    ``quiet_prod ** (1 / QUIET_STEPS)``.  Without the input term the gate on those steps differs
+    from the one shown (at the LSTM's defaults it is lower), which is why the product is not
+    simply the shown gate to the power QUIET_STEPS.
     """
     values = _one_step(kind, settings, weights)
     gate, state = MEMORY[kind]
@@ -343,7 +348,7 @@ def explorer_values(kind: str, settings: Mapping[str, float] | None = None,
             quiet["c_prev"] = last["c"]
         last = _one_step(kind, quiet, weights)
         product *= last[gate]
-    values.update(quiet_prod=product, quiet_state=last[state])
+    values.update(quiet_prod=product, quiet_mean=product ** (1 / QUIET_STEPS), quiet_state=last[state])
     return values
 
 
@@ -488,6 +493,7 @@ _SCRIPT = """
       product *= last[spec.memory[0]];
     }
     v.quiet_prod = product;
+    v.quiet_mean = Math.pow(product, 1 / spec.quiet);
     v.quiet_state = last[spec.memory[1]];
     return v;
   }

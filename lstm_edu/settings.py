@@ -69,7 +69,8 @@ def long_runs() -> bool:
     model comparison and its tutorial reproductions, start only when ``LSTM_EDU_LONG_RUNS`` is
     ``1`` (or ``true``/``yes``/``on``) **and** :func:`full_size` is True; otherwise the chapter
     runs them at its quick size (its recorded full-size results are shown in either case).  An
-    unreadable value raises ``ValueError`` even in quick mode, so a typo is not silently ignored.  While an autograder runs (:func:`grading`) it is False.
+    unreadable value raises ``ValueError`` even in quick mode, so a typo is not silently ignored.
+    While an autograder runs (:func:`grading`) it is False.
     """
     value = os.environ.get(LONG_RUNS_ENV, "").strip().lower()
     if value in {"1", "true", "yes", "on"}:

@@ -68,6 +68,8 @@ def sync(notebook: Path, source: str) -> bool:
     if first is not None and SETUP_TAG in first.get("metadata", {}).get("tags", []):
         if first.source == source and "remove-cell" in first.metadata["tags"]:
             return False
+        if first.get("id"):
+            cell.id = first.id  # a changed source keeps the cell's id: no churn in the diff
         nb.cells[0] = cell
     else:
         nb.cells.insert(0, cell)

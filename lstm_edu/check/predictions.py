@@ -184,8 +184,8 @@ _add(Question(
     why={"b": "A batch is as wide as its longest review. With a cut not far above the typical review length, "
               "nearly every batch of random reviews holds one review that reaches the cut, so nearly every "
               "batch is max_len wide while each review fills only its own (cut) length of its row: the share "
-              "is close to 1 - (average cut length) / max_len. That is sizeable although most reviews are not "
-              "much shorter than the cut, and the recurrence runs over all of it unless the batch is packed. "
+              "is close to 1 - (average cut length) / max_len. That is sizeable although many reviews reach the "
+              "cut and fill their row, and the recurrence runs over all of it unless the batch is packed. "
               "Bucketing, the second share printed above, groups reviews of similar length and removes most "
               "of it.",
          "a": "Almost no padding means the reviews of each batch are nearly equally long: with length "

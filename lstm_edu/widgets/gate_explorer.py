@@ -628,7 +628,7 @@ class LiveExplorer:
 
     ``sliders`` maps control names to ``FloatSlider`` widgets, ``box`` is the whole
     widget, ``values`` the current diagram values and ``timings_ms`` the duration of
-    each update (compute + render), which ``benchmarks/bench_widgets.py`` reports.
+    each update (compute + render), which the ``widget-latency`` record reports.
     """
 
     def __init__(self, kind: str = "lstm", *, weights: Mapping[str, object] | None = None,

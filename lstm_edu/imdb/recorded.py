@@ -142,8 +142,7 @@ def run_pretrain_gpu(config: dict) -> dict:
 register("imdb-ngram", run=run_ngram, config=NGRAM, chapter=7, title="IMDB: NBSVM-bi, the bag-of-n-grams baseline",
          description="Wang & Manning's NBSVM on unigrams + bigrams, trained in minutes on a CPU")
 register("imdb-cpu", run=run_preset, config=CPU, chapter=7, title="IMDB: the cpu preset on all reviews",
-         description="the cpu preset (BiLSTM, max pooling) on 22,500 training reviews, 2 CPU threads",
-         owed="about 30-40 CPU-minutes on an idle 2-core machine; not finished on the shared machine on 2026-12-06")
+         description="the cpu preset (BiLSTM, max pooling) on 22,500 training reviews, 2 CPU threads")
 register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, chapter=7,
          title="IMDB: language-model pretraining with 1,000 labels",
          description="1,000 labelled reviews, three seeds: from scratch vs fine-tuned from a language model "

@@ -27,6 +27,16 @@ def test_front_page_mnist_figures_are_those_of_the_record():
     assert len(metrics["lstm"]["test_accuracy"]) == 2 and "mean of two seeds" in text
 
 
+def test_front_page_imdb_figures_are_those_of_the_records():
+    text = INTRO.read_text(encoding="utf-8")
+    lstm, ngram = (records.load(name).metrics["test_accuracy"] for name in ("imdb-cpu", "imdb-ngram"))
+    for label, name, value in (("cpu preset", "imdb-cpu", lstm), ("NBSVM", "imdb-ngram", ngram)):
+        quoted = f"{100 * value:.1f}%"
+        assert quoted in text, (f"book/intro.md should quote the {label}'s recorded test accuracy {quoted} "
+                                f"(records/{name}.json); update the page")
+    assert ngram > lstm and "does better" in text, "the page says NBSVM does better than the cpu preset"
+
+
 # The sentence of the front page's "taste of the myths" that quotes M1's demonstration.
 M1_SENTENCE = re.compile(r"grows from about (?P<small>[0-9.]+) after (?P<short>\d+) steps to about\s+"
                          r"\$(?P<mantissa>\d+) \\times 10\^\{(?P<exponent>\d+)\}\$ after (?P<long>\d+)")

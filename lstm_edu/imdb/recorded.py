@@ -146,8 +146,7 @@ register("imdb-cpu", run=run_preset, config=CPU, chapter=7, title="IMDB: the cpu
 register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, chapter=7,
          title="IMDB: language-model pretraining with 1,000 labels",
          description="1,000 labelled reviews, three seeds: from scratch vs fine-tuned from a language model "
-                     "pretrained on unlabelled + training reviews (CPU scale)",
-         owed="about 40 CPU-minutes on an idle 2-core machine; not run on the shared machine on 2026-12-06")
+                     "pretrained on unlabelled + training reviews (CPU scale)")
 register("imdb-gpu", run=run_gpu, config=GPU, chapter=7, device="cuda", title="IMDB: the gpu preset",
          description="a wide supervised BiLSTM with max pooling over whole reviews, one GPU")
 register("imdb-pretrain-gpu", run=run_pretrain_gpu, config=PRETRAIN_GPU, chapter=7, device="cuda",

@@ -38,3 +38,19 @@ def test_the_cpu_preset_reading_holds():
     assert gap > 0.02 and gap / se > 5, f"{where}, but imdb-cpu is {100 * gap:.2f} points ({gap / se:.1f} SE) below"
     assert lstm["test_accuracy"] < 0.89, f"{where} and short of 89%, but imdb-cpu reached {lstm['test_accuracy']:.2%}"
     assert lstm["train_seconds"] > 15 * 60, "chapter 7 says the cpu preset took more than 15 minutes of training"
+
+
+def test_the_pretraining_reading_holds():
+    record = _metrics("imdb-pretrain-cpu")
+    sentence = "Here the record shows pretraining failing"
+    text = _markdown()
+    assert sentence in text and "it leaves the classifier worse than a random start" in text, (
+        "chapter 7's reading of imdb-pretrain-cpu (pretraining section, Summary) has changed: update this test")
+    lm, scratch, pretrained = record["language_model"], record["scratch"], record["pretrained"]
+    where = "chapter 7 says (in the paragraph starting '" + sentence + "')"
+    ratio = lm["val_perplexity"] / lm["unigram_perplexity"]
+    assert 0.6 < ratio < 1, f"{where} that the LM is only a little below the unigram model; ratio {ratio:.2f}"
+    assert max(pretrained["test_accuracies"]) < min(scratch["test_accuracies"]), (
+        f"{where} that every pretrained seed ends below every seed from scratch: {record}")
+    near_chance = sum(accuracy < 0.52 for accuracy in pretrained["test_accuracies"])
+    assert near_chance == 2, f"{where} that two of the three pretrained seeds stay near chance"

@@ -274,7 +274,7 @@ def test_the_recorded_experiments_are_registered_with_matching_sizes():
                        "imdb-pretrain-gpu": "cuda"}
     for config in (recorded.PRETRAIN_CPU, recorded.PRETRAIN_GPU):
         lm = resolve_pretrain_config(config["pretrain_preset"])
-        classifier = resolve_config(config["classifier_preset"])
+        classifier = resolve_config(config["classifier_preset"], **config.get("classifier_options", {}))
         assert (lm.embedding_dim, lm.hidden_size, lm.num_layers) == \
             (classifier.embedding_dim, classifier.hidden_size, classifier.num_layers), config
         assert lm.val_fraction == classifier.val_fraction and lm.limit == classifier.limit

@@ -222,6 +222,7 @@ def test_imdb_runs_at_toy_size(tmp_path):
     result = imdb_runs.run_models(small, data=root, cache_dir=tmp_path / "cache")
     val = result["metrics"]["validation"]
     assert list(val) == ["lstm", "bow"] and val["lstm"]["minus_lstm"] == 0.0
+    assert result["metrics"]["settings"] == imdb_runs.resolve_models(small)  # the resolver says what the run used
     assert val["bow"]["ci95"][0] <= val["bow"]["accuracy"] <= val["bow"]["ci95"][1]
 
 
@@ -259,3 +260,102 @@ def test_a_reduced_run_says_so_in_its_caption(tmp_path, monkeypatch):
     finally:
         registry._REGISTRY.pop("toy-reduced", None)
         registry._REGISTRY.pop("toy-bad-scale", None)
+
+
+# Values a configuration only names (a preset): the resolver, and records that go stale when a preset changes.
+
+TOY_PRESETS = {"small": {"lr": 0.1, "sizes": {"hidden": 8}}}
+
+
+def _toy_resolve(config):
+    return {**TOY_PRESETS[config["preset"]], "seed": config["k"]}
+
+
+@pytest.fixture
+def resolving(tmp_path, monkeypatch):
+    """A toy experiment whose configuration names a preset, with a resolver; records in a temporary folder."""
+    monkeypatch.setenv(storage.RECORDS_ENV, str(tmp_path))
+    monkeypatch.setitem(TOY_PRESETS, "small", {"lr": 0.1, "sizes": {"hidden": 8}})
+    entry = records.register("toy-resolve", run=_toy_run, config={"preset": "small", "k": 0}, resolve=_toy_resolve)
+    yield entry
+    registry._REGISTRY.pop("toy-resolve", None)
+
+
+def test_the_run_stores_the_resolved_values_and_is_current(resolving):
+    record = records.run("toy-resolve")
+    assert record.resolved == {"lr": 0.1, "sizes": {"hidden": 8}, "seed": 0}
+    assert records.load("toy-resolve").resolved == record.resolved
+    assert freshness.check("toy-resolve").state == "ok"
+    assert display.stale_note(record) is None
+
+
+def test_a_changed_preset_value_makes_the_record_stale(resolving, capsys):
+    records.run("toy-resolve")
+    TOY_PRESETS["small"] = {"lr": 0.2, "sizes": {"hidden": 16}}  # the registered config is unchanged
+    assert resolving.config_hash == records.load("toy-resolve").config_hash
+    status = freshness.check("toy-resolve", ["notebooks/x.ipynb"])
+    assert status.state == "problem" and "stale" in status.message and "toy-resolve" in status.message
+    assert "lr: 0.1 -> 0.2" in status.message and "sizes.hidden: 8 -> 16" in status.message
+    assert "seed" not in status.message  # only the values that changed
+    assert freshness.value_changes({"a": 1}, {"b": 1}) == ["a: 1 -> (absent)", "b: (absent) -> 1"]
+    assert "python -m lstm_edu.records run toy-resolve" in status.message and "notebooks/x.ipynb" in status.message
+    records.show("toy-resolve")
+    assert "lr: 0.1 -> 0.2" in capsys.readouterr().out
+    from lstm_edu.records.__main__ import _state
+
+    assert _state(resolving) == "STALE"
+
+
+def test_a_record_without_resolved_values_is_reported(resolving, tmp_path):
+    record = records.run("toy-resolve")
+    data = json.loads(record.path.read_text())
+    del data["resolved"]  # as a record made before the check existed
+    record.path.write_text(json.dumps(data))
+    old = records.load("toy-resolve")  # still loads
+    assert old.resolved is None
+    status = freshness.check("toy-resolve")
+    assert status.state == "problem" and "predates" in status.message and "toy-resolve" in status.message
+
+
+def test_records_without_a_resolver_have_no_resolved_field(toy):
+    record = records.run("toy-test")
+    assert record.resolved is None and "resolved" not in json.loads(record.path.read_text())
+    assert freshness.check("toy-test").state == "ok"
+
+
+def test_a_failing_or_malformed_resolver_is_a_clear_problem(resolving, monkeypatch):
+    records.run("toy-resolve")
+    monkeypatch.delitem(TOY_PRESETS, "small")  # a preset that was removed
+    status = freshness.check("toy-resolve")
+    assert status.state == "problem" and "cannot resolve" in status.message
+    with pytest.raises(TypeError, match="resolve"):
+        records.register("toy-bad-resolve", run=_toy_run, config={}, resolve="small")
+    entry = records.register("toy-bad-resolve", run=_toy_run, config={}, resolve=lambda c: {"x": object()})
+    try:
+        with pytest.raises(ValueError, match="plain JSON"):
+            entry.resolved()
+    finally:
+        registry._REGISTRY.pop("toy-bad-resolve", None)
+
+
+def test_imdb_records_resolve_their_presets(monkeypatch):
+    import dataclasses
+
+    from lstm_edu.imdb import recorded, train
+
+    cpu = records.get("imdb-cpu").resolved()
+    expected = dataclasses.asdict(train.resolve_config("cpu", seed=0))
+    del expected["description"]
+    assert cpu == json.loads(json.dumps(expected))
+    pre = records.get("imdb-pretrain-cpu").resolved()
+    options = recorded.PRETRAIN_CPU["classifier_options"]
+    assert pre["classifier"]["batch_size"] == options["batch_size"] and pre["classifier"]["epochs"] == options["epochs"]
+    assert pre["classifier"]["train_size"] == recorded.PRETRAIN_CPU["train_size"]
+    assert pre["pretrain"]["max_train_tokens"] > 0 and "description" not in pre["pretrain"]
+    for name in ("imdb-gpu", "imdb-pretrain-gpu", "imdb-articles", "imdb-models"):
+        assert records.get(name).resolved()
+    # a changed preset value makes the committed imdb-cpu record stale, naming the value
+    assert storage.load("imdb-cpu").resolved is not None
+    monkeypatch.setitem(train.PRESETS["cpu"], "lr", 1e-3)
+    status = freshness.check("imdb-cpu")
+    assert status.state == "problem" and "lr: 0.004 -> 0.001" in status.message

@@ -11,6 +11,10 @@ name                    device  what it runs
 ``imdb-pretrain-gpu``   cuda    ``pretrain --preset gpu``, then ``train --preset gpu-pretrained --init``
 ======================  ======  ==============================================================
 
+Their configurations name presets (``PRESETS`` in :mod:`lstm_edu.imdb.train`, ``PRETRAIN_PRESETS``
+in :mod:`lstm_edu.imdb.pretrain`), so each is registered with a resolver that returns the preset's
+values as the run uses them: a record goes stale when a preset changes.
+
 Each runs with ``python -m lstm_edu.records run NAME`` (the data as for the command
 line: ``$LSTM_EDU_DATA/imdb`` or the cache).  Test accuracy is computed once per
 configuration and seed, after training; every choice watches the validation split.
@@ -50,6 +54,37 @@ def _headline(metrics: dict) -> dict:
     keep = ("test_accuracy", "val_accuracy", "train_seconds", "train_cpu_seconds", "epochs", "kept_epoch",
             "n_train", "n_val", "n_test", "vocab_size", "parameters", "device", "torch_threads")
     return {key: metrics[key] for key in keep if key in metrics}
+
+
+def _values(config) -> dict:
+    """A resolved ``TrainConfig`` or ``PretrainConfig`` as a dict, without its free-text description."""
+    import dataclasses
+
+    return {key: value for key, value in dataclasses.asdict(config).items() if key != "description"}
+
+
+def resolve_preset_run(config: dict) -> dict:
+    """The classifier settings :func:`run_preset` trains with (the preset's values, the seed on top)."""
+    from lstm_edu.imdb.train import resolve_config
+
+    return _values(resolve_config(config["preset"], seed=config["seed"]))
+
+
+def resolve_pretrain_run(config: dict) -> dict:
+    """The settings :func:`run_pretrain_experiment` uses: ``{"pretrain": ..., "classifier": ...}``.
+
+    The classifier's are those of the first seed without ``init`` (every seed and variant differs
+    only in ``seed`` and, pretrained, ``init``, a temporary folder).
+    """
+    from lstm_edu.imdb.pretrain import resolve_pretrain_config
+    from lstm_edu.imdb.train import resolve_config
+
+    seeds = config.get("seeds", [config.get("seed", 0)])
+    split_seed = config.get("split_seed", seeds[0])
+    options = dict(seed=seeds[0], split_seed=split_seed, train_size=config.get("train_size"),
+                   **config.get("classifier_options", {}))
+    return {"pretrain": _values(resolve_pretrain_config(config["pretrain_preset"], seed=split_seed)),
+            "classifier": _values(resolve_config(config["classifier_preset"], **options))}
 
 
 def run_ngram(config: dict) -> dict:
@@ -144,14 +179,18 @@ def run_pretrain_gpu(config: dict) -> dict:
 
 register("imdb-ngram", run=run_ngram, config=NGRAM, chapter=7, title="IMDB: NBSVM-bi, the bag-of-n-grams baseline",
          description="Wang & Manning's NBSVM on unigrams + bigrams, trained in minutes on a CPU")
-register("imdb-cpu", run=run_preset, config=CPU, chapter=7, title="IMDB: the cpu preset on all reviews",
+register("imdb-cpu", run=run_preset, config=CPU, resolve=resolve_preset_run, chapter=7,
+         title="IMDB: the cpu preset on all reviews",
          description="the cpu preset (BiLSTM, max pooling) on 22,500 training reviews, 2 CPU threads")
-register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, chapter=7,
+register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, resolve=resolve_pretrain_run,
+         chapter=7,
          title="IMDB: language-model pretraining with 1,000 labels",
          description="1,000 labelled reviews, three seeds: from scratch vs fine-tuned from a language model "
                      "pretrained on unlabelled + training reviews (CPU scale)")
-register("imdb-gpu", run=run_gpu, config=GPU, chapter=7, device="cuda", title="IMDB: the gpu preset",
+register("imdb-gpu", run=run_gpu, config=GPU, resolve=resolve_preset_run, chapter=7, device="cuda",
+         title="IMDB: the gpu preset",
          description="a wide supervised BiLSTM with max pooling over whole reviews, one GPU")
-register("imdb-pretrain-gpu", run=run_pretrain_gpu, config=PRETRAIN_GPU, chapter=7, device="cuda",
+register("imdb-pretrain-gpu", run=run_pretrain_gpu, config=PRETRAIN_GPU, resolve=resolve_pretrain_run, chapter=7,
+         device="cuda",
          title="IMDB: pretraining and fine-tuning on one GPU",
          description="a forward + backward language model on 72,500 reviews, then the gpu-pretrained classifier")

@@ -40,7 +40,13 @@ def missing_note(name: str) -> str:
 def stale_note(record: Record) -> str | None:
     entry = get(record.name)
     if record.config_hash == entry.config_hash:
-        return None
+        from lstm_edu.records.freshness import resolved_problem
+
+        try:
+            problem = resolved_problem(entry, record)
+        except Exception as err:  # the caption must still be drawn
+            problem = f"the code cannot resolve this record's configuration now ({type(err).__name__}: {err})"
+        return f"NOTE: {problem}; re-run `{entry.command}`." if problem else None
     return (f"NOTE: this record was made with a different configuration than the code now holds "
             f"(hash {record.config_hash} vs {entry.config_hash}); re-run `{entry.command}`.")
 

@@ -1,8 +1,10 @@
 """Which records the chapters use, and whether each is present and current.
 
 A chapter uses a record through ``records.show("NAME")`` or ``records.load("NAME")`` in a code
-cell.  A reference is *current* when ``records/NAME.json`` exists, can be read, and its
-configuration hash equals the hash of the experiment's configuration in the code.
+cell.  A reference is *current* when ``records/NAME.json`` exists, can be read, its
+configuration hash equals the hash of the experiment's configuration in the code, and, for an
+experiment registered with ``resolve=``, the values it stored as ``resolved`` equal what the
+resolver returns now (a record without them predates that check and counts as stale).
 """
 
 from __future__ import annotations
@@ -40,6 +42,44 @@ def notebook_references(root: Path = REPO_ROOT) -> dict[str, list[str]]:
     return found
 
 
+def _flat(values: dict, prefix: str = "") -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (so a change names the nested key)."""
+    out = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def value_changes(recorded: dict, now: dict) -> list[str]:
+    """``["key: recorded -> now", ...]`` for each (nested keys dotted) value that differs; ``(absent)``: no such key."""
+    old, new = _flat(recorded), _flat(now)
+    missing = object()
+
+    def show(value) -> str:
+        return "(absent)" if value is missing else repr(value)
+
+    return [f"{key}: {show(old.get(key, missing))} -> {show(new.get(key, missing))}"
+            for key in sorted(set(old) | set(new)) if old.get(key, missing) != new.get(key, missing)]
+
+
+def resolved_problem(entry, record) -> str | None:
+    """Why ``record``'s stored ``resolved`` values do not match the code's resolver now, or None when they do
+    (or when the experiment has no resolver)."""
+    now = entry.resolved()
+    if now is None:
+        return None
+    if record.resolved is None:
+        return (f"record {entry.name} predates the check of the values its configuration names (it has no "
+                f"'resolved' field), so nothing shows that it ran what the code runs now")
+    changes = value_changes(record.resolved, now)
+    if not changes:
+        return None
+    return f"record {entry.name} ran with values the code no longer uses ({'; '.join(changes)})"
+
+
 @dataclass
 class Status:
     """The state of one referenced record: ``ok``, ``owed`` (a GPU record, or a CPU record registered
@@ -73,6 +113,14 @@ def check(name: str, used_in: list[str] | None = None) -> Status:
         return Status(name, "problem",
                       f"record {name} is stale{where}: recorded with configuration hash {record.config_hash}, "
                       f"the code now has {entry.config_hash}; re-run `{entry.command}`")
+    try:
+        problem = resolved_problem(entry, record)
+    except Exception as err:  # a resolver that fails (e.g. a preset that was removed) is a problem, not a crash
+        return Status(name, "problem", f"record {name}: the code cannot resolve its configuration now "
+                                       f"({type(err).__name__}: {err}){where}; fix the code or re-run "
+                                       f"`{entry.command}`")
+    if problem:
+        return Status(name, "problem", f"{problem}: it is stale{where}; re-run `{entry.command}`")
     return Status(name, "ok", f"{name} is current{where}")
 
 

@@ -18,7 +18,15 @@ Register from any module with one call::
     register("imdb-cpu", run=run_cpu, config={"preset": "cpu", "epochs": 3},
              title="IMDB, cpu preset", chapter=7)
 
-or with :func:`experiment` as a decorator.  Modules named ``lstm_edu/<pkg>/recorded.py`` are
+or with :func:`experiment` as a decorator.
+
+When ``config`` only *names* values that live elsewhere (a preset, an article's settings), pass
+``resolve=``: a function ``resolve(config) -> dict`` that returns the values the run will really
+use (plain JSON, descriptive text left out).  The runner stores its output in the record as
+``resolved`` and the freshness check compares it with what the code resolves now, so a record
+goes stale when a preset changes even though the registered ``config`` did not.
+
+Modules named ``lstm_edu/<pkg>/recorded.py`` are
 imported before any look-up, so experiments registered there are always known.
 """
 
@@ -55,6 +63,7 @@ class Experiment:
     yet (e.g. the CPU time it needs); while such a record is missing the book shows the same
     placeholder and the freshness check reports it as owed instead of failing.  ``plot(record)`` returns a matplotlib figure and
     ``table(record)`` returns ``(columns, rows)``; both are optional (a default is used).
+    ``resolve(config)`` (optional) returns the effective values the run uses (see the module docstring).
     """
 
     name: str
@@ -67,6 +76,7 @@ class Experiment:
     plot: Callable[[Any], Any] | None = None
     table: Callable[[Any], tuple[list, list]] | None = None
     owed: str = ""
+    resolve: Callable[[dict], dict] | None = None
     module: str = field(default="", compare=False)
 
     @property
@@ -84,6 +94,21 @@ class Experiment:
 
         return config_hash(self.config)
 
+    def resolved(self) -> dict | None:
+        """The effective values the run uses now (``resolve(config)`` as plain JSON), or None without a resolver.
+
+        Raises ``ValueError`` when the resolver returns something that is not a JSON-serialisable dict.
+        """
+        if self.resolve is None:
+            return None
+        values = self.resolve(dict(self.config))
+        if not isinstance(values, dict):
+            raise ValueError(f"{self.name}: resolve(config) must return a dict, got {type(values).__name__}")
+        try:
+            return json.loads(json.dumps(values, sort_keys=True, allow_nan=False))
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{self.name}: resolve(config) must return plain JSON: {err}") from None
+
 
 def register(
     name: str,
@@ -97,6 +122,7 @@ def register(
     plot: Callable | None = None,
     table: Callable | None = None,
     owed: str = "",
+    resolve: Callable[[dict], dict] | None = None,
 ) -> Experiment:
     """Register a named full-size experiment and return it.
 
@@ -118,6 +144,8 @@ def register(
         raise ValueError(f"{name}: config must be plain JSON (numbers, strings, lists, dicts): {err}") from None
     if device not in _DEVICES:
         raise ValueError(f"{name}: device must be one of {_DEVICES}, got {device!r}")
+    if resolve is not None and not callable(resolve):
+        raise TypeError(f"{name}: resolve must be a function resolve(config) -> dict")
     module = getattr(run, "__module__", "") or ""
     qualname = f"{module}.{getattr(run, '__qualname__', '')}"
     old = _REGISTRY.get(name)
@@ -127,7 +155,7 @@ def register(
             raise ValueError(f"record name {name!r} is already registered by {old_qualname}")
     entry = Experiment(
         name=name, run=run, config=config, title=title or name, chapter=chapter, device=device,
-        description=description, plot=plot, table=table, owed=owed, module=module,
+        description=description, plot=plot, table=table, owed=owed, resolve=resolve, module=module,
     )
     _REGISTRY[name] = entry
     return entry

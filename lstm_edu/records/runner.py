@@ -41,6 +41,7 @@ def run(name: str, folder: Path | None = None, command: str | None = None) -> Re
         if not torch.cuda.is_available():
             raise RuntimeError(f"{name} is a GPU record: torch sees no CUDA device on this machine")
     config = entry.config
+    resolved = entry.resolved()  # the values as the code resolves them now, before the run
     git = git_commit()  # the code that runs is the code checked out now, not at the end
     with Stopwatch() as watch:
         result = entry.run(dict(config))
@@ -50,7 +51,7 @@ def run(name: str, folder: Path | None = None, command: str | None = None) -> Re
         seeds=list(result["seeds"]), config=config, config_hash=config_hash(config),
         provenance=collect(name, config, watch, command or entry.command, git),
         tables=result.get("tables") or {}, notes=str(result.get("notes") or ""),
-        scale=result.get("scale", "full"),
+        scale=result.get("scale", "full"), resolved=resolved,
     )
     save(record, folder)
     return record

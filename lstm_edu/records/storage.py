@@ -4,7 +4,11 @@ A record file ``records/<name>.json`` holds::
 
     {"format": "lstm_edu.record", "version": 1, "name": ..., "config": {...},
      "config_hash": "...", "metrics": {...}, "curves": {"<name>": [numbers]}, "seeds": [...],
-     "tables": {...}, "notes": "...", "scale": "full" | "reduced", "provenance": {...}}
+     "tables": {...}, "notes": "...", "scale": "full" | "reduced", "provenance": {...},
+     "resolved": {...}}
+
+``resolved`` (only for an experiment registered with ``resolve=``) holds the values the run used
+that its ``config`` only names (a preset's learning rate, say); files without it still load.
 
 ``scale`` is "reduced" when the run is smaller than the experiment's full size (its notes say how);
 older files without the field count as "full" unless their notes begin with "reduced".
@@ -47,16 +51,20 @@ class Record:
     tables: dict = field(default_factory=dict)
     notes: str = ""
     scale: str = "full"
+    resolved: dict | None = None
     path: Path | None = None
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "format": FORMAT, "version": FORMAT_VERSION, "name": self.name, "config": self.config,
             "config_hash": self.config_hash, "metrics": self.metrics,
             "curves": {k: [_round(v) for v in vals] for k, vals in self.curves.items()},
             "seeds": list(self.seeds), "tables": self.tables, "notes": self.notes, "scale": self.scale,
             "provenance": self.provenance,
         }
+        if self.resolved is not None:
+            data["resolved"] = self.resolved
+        return data
 
 
 def _round(value):
@@ -181,11 +189,14 @@ def read(path: Path) -> Record:
     for key, values in data["curves"].items():
         if not isinstance(values, list) or not all(v is None or isinstance(v, (int, float)) for v in values):
             raise RecordError(f"record file {path}: curve {key!r} is not a list of numbers; {rerun}")
+    if data.get("resolved") is not None and not isinstance(data["resolved"], dict):
+        raise RecordError(f"record file {path}: field 'resolved' is not a dict; {rerun}")
     return Record(
         name=data["name"], metrics=data["metrics"], curves=data["curves"], seeds=data["seeds"],
         config=data["config"], config_hash=data["config_hash"], provenance=data["provenance"],
         tables=data.get("tables") or {}, notes=data.get("notes") or "", path=path,
         scale=data.get("scale") or ("reduced" if str(data.get("notes", "")).startswith("reduced") else "full"),
+        resolved=data.get("resolved"),
     )
 
 

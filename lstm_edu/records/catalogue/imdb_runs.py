@@ -17,6 +17,10 @@
 settings, ``dataclasses.replace(config, model=...)``) on all 25,000 training reviews, so that the
 validation split is the whole held-out split (2,514 reviews) rather than 300, with bootstrap error
 bars and paired bootstrap differences on the validation predictions.
+
+Both configurations name settings that live elsewhere (the article systems in
+:mod:`lstm_edu.imdb.articles`, the ``quick`` preset in :mod:`lstm_edu.imdb.train`), so both are
+registered with a resolver: their records go stale when those settings change.
 """
 
 from __future__ import annotations
@@ -77,7 +81,23 @@ def _history_curves(prefix: str, history) -> dict:
     return curves
 
 
+def _values(config) -> dict:
+    """A ``TrainConfig`` as a dict, without its free-text description."""
+    return {key: value for key, value in dataclasses.asdict(config).items() if key != "description"}
+
+
 # ----------------------------------------------------------- imdb-articles
+
+
+def resolve_articles(config: dict) -> dict:
+    """The settings :func:`run_articles` trains systems A and D with: ``{"A": ..., "D": ..., "buggy_a_vocab": ...}``."""
+    from lstm_edu.imdb import articles
+
+    out = {system: _values(articles.article_config(system, limit=config["limit"], seed=config["seed"],
+                                                   epochs=config[f"epochs_{system.lower()}"]))
+           for system in ("A", "D")}
+    out["buggy_a_vocab"] = config["buggy_a_vocab"]
+    return out
 
 
 def _train_buggy(system: str, prepared, config, *, buggy_vocab: int | None = None) -> dict:
@@ -236,14 +256,26 @@ def _articles_plot(record):
 # ------------------------------------------------------------- imdb-models
 
 
-def run_models(config: dict, data=None, cache_dir=None) -> dict:
-    """Chapter 7's four models on the same data and settings; bootstrap intervals on validation."""
-    from lstm_edu.imdb.train import prepare_data, resolve_config, train
+def _models_base(config: dict):
+    """The ``TrainConfig`` all models of :func:`run_models` share (``model`` aside): preset, then overrides."""
+    from lstm_edu.imdb.train import resolve_config
 
-    set_threads(config)
     base = resolve_config(config["preset"], seed=config["seed"], **{k: v for k, v in config["overrides"].items()
                                                                     if k != "limit"})
-    base = dataclasses.replace(base, limit=config["overrides"].get("limit", base.limit))
+    return dataclasses.replace(base, limit=config["overrides"].get("limit", base.limit))  # None here means all
+
+
+def resolve_models(config: dict) -> dict:
+    """The shared settings of :func:`run_models` (the models themselves are listed in the configuration)."""
+    return _values(_models_base(config))
+
+
+def run_models(config: dict, data=None, cache_dir=None) -> dict:
+    """Chapter 7's four models on the same data and settings; bootstrap intervals on validation."""
+    from lstm_edu.imdb.train import prepare_data, train
+
+    set_threads(config)
+    base = _models_base(config)
     prepared = prepare_data(base, data, cache_dir=cache_dir)
     correct_val, correct_test, rows, curves, params = {}, {}, [], {}, {}
     val_labels = np.asarray(prepared.val.labels) == 1
@@ -304,13 +336,13 @@ def _models_plot(record):
     return fig
 
 
-register("imdb-articles", run=run_articles, config=ARTICLES, chapter=7,
+register("imdb-articles", run=run_articles, config=ARTICLES, resolve=resolve_articles, chapter=7,
          title="IMDB: the tutorial systems A and D, buggy and fixed",
          description="System A (BiLSTM, multi-hot input bug, M28) and system D (LSTM, return_sequences bug, M31), "
                      "each trained with its bug and with the fix, on the same reviews (`lstm_edu.imdb.articles`).",
          table=_articles_table, plot=_articles_plot)
 
-register("imdb-models", run=run_models, config=MODELS, chapter=7,
+register("imdb-models", run=run_models, config=MODELS, resolve=resolve_models, chapter=7,
          title="IMDB: BiLSTM, LSTM, GRU and bag of words on the whole validation split",
          description="Chapter 7's comparison (same data, same settings) with the whole held-out validation split, "
                      "bootstrap intervals and paired differences.",

@@ -17,7 +17,9 @@ CHAPTER = ROOT / "notebooks" / "07_capstone_imdb.ipynb"
 
 
 def _markdown() -> str:
-    return "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+    """The chapter's text cells, with every run of white space made one space."""
+    text = " ".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+    return " ".join(text.split())
 
 
 def _metrics(name: str) -> dict:
@@ -54,3 +56,19 @@ def test_the_pretraining_reading_holds():
         f"{where} that every pretrained seed ends below every seed from scratch: {record}")
     near_chance = sum(accuracy < 0.52 for accuracy in pretrained["test_accuracies"])
     assert near_chance == 2, f"{where} that two of the three pretrained seeds stay near chance"
+
+
+def test_the_tutorial_systems_reading_holds():
+    metrics = _metrics("imdb-articles")
+    text = _markdown()
+    assert ("System A's bug is decisive" in text
+            and "in this run it is slightly better, by less than two standard errors" in text), (
+        "chapter 7's reading of imdb-articles has changed: update this test")
+
+    def gap(system):
+        buggy, fixed = metrics[f"{system}-buggy"], metrics[f"{system}-fixed"]
+        return (fixed["test_accuracy"] - buggy["test_accuracy"]) / math.hypot(fixed["test_se"], buggy["test_se"])
+
+    assert metrics["A-buggy"]["test_accuracy"] < 0.55 and gap("A") > 5, (
+        "chapter 7 says buggy system A stays near chance, many standard errors below the fix")
+    assert -2 < gap("D") < 0, "chapter 7 says buggy D is slightly better than the fix, by less than two standard errors"

@@ -54,8 +54,6 @@ def test_the_pretraining_reading_holds():
     assert 0.6 < ratio < 1, f"{where} that the LM is only a little below the unigram model; ratio {ratio:.2f}"
     assert max(pretrained["test_accuracies"]) < min(scratch["test_accuracies"]), (
         f"{where} that every pretrained seed ends below every seed from scratch: {record}")
-    near_chance = sum(accuracy < 0.52 for accuracy in pretrained["test_accuracies"])
-    assert near_chance == 2, f"{where} that two of the three pretrained seeds stay near chance"
 
 
 def test_the_tutorial_systems_reading_holds():

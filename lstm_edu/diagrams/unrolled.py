@@ -61,11 +61,12 @@ class RNNDrawing:
         return [text.get_text() for text in self.weight_labels]
 
 
-def _check_steps(steps) -> int:
+def check_steps(steps, low: int = 1, high: int = 12) -> int:
+    """``steps`` if it is an int in ``[low, high]`` (a diagram, not a computation); else a clear error."""
     if isinstance(steps, bool) or not isinstance(steps, int):
         raise TypeError(f"steps must be an integer, got {type(steps).__name__}")
-    if not 1 <= steps <= 12:
-        raise ValueError(f"steps must be between 1 and 12 (a diagram, not a computation), got {steps}")
+    if not low <= steps <= high:
+        raise ValueError(f"steps must be between {low} and {high} (a diagram, not a computation), got {steps}")
     return steps
 
 
@@ -108,7 +109,7 @@ def draw_unrolled_rnn(ax, steps: int = 4, *, x0: float = 0.4, backward: bool = F
     1, 2, ..., with the last one T and a gap ("...") before it; ``last_label=None``
     numbers every column.
     """
-    steps = _check_steps(steps)
+    steps = check_steps(steps)
     drawing = RNNDrawing()
     h0 = note(ax, (x0 + 0.25, Y_CELL), "$h_0$", fontsize=NAME_PT)
     left = (x0 + 0.55, Y_CELL)
@@ -187,7 +188,7 @@ def unrolled_rnn_figure(steps: int = 4, *, rolled: bool = True, backward: bool =
     :class:`RNNDrawing` of the unrolled part.  ``alt`` replaces the text
     alternative (default: :func:`unrolled_alt`), shown as the image's alt text.
     """
-    steps = _check_steps(steps)
+    steps = check_steps(steps)
     rolled_width = 3.0 if rolled else 0.0
     height = Y_LOSS + 0.5 if backward else Y_OUTPUT + 0.6
     # an upper bound on the width; the axes are cropped to what was drawn below

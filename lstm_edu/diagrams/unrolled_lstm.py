@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lstm_edu.diagrams.primitives import ROLE_COLORS, arrow, box, circle, new_diagram, note
+from lstm_edu.diagrams.unrolled import check_steps
 from lstm_edu.figures import set_alt
 
 #: Vertical positions (diagram units): inputs, gate boxes, cell line, backward arrow.
@@ -52,14 +53,6 @@ class LSTMDrawing:
         return [text.get_text() for text in self.labels]
 
 
-def _check_steps(steps) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int):
-        raise TypeError(f"steps must be an integer, got {type(steps).__name__}")
-    if not 2 <= steps <= 8:
-        raise ValueError(f"steps must be between 2 and 8 (a diagram, not a computation), got {steps}")
-    return steps
-
-
 def _cell_arrow(ax, drawing: LSTMDrawing, start, end) -> None:
     patch, _ = arrow(ax, start, end)
     patch.set_color(CELL_PATH)
@@ -69,7 +62,7 @@ def _cell_arrow(ax, drawing: LSTMDrawing, start, end) -> None:
 
 def draw_unrolled_lstm(ax, steps: int = 3, *, x0: float = 0.3) -> LSTMDrawing:
     """Draw ``steps`` LSTM steps from ``x0`` to the right; 3 or more end with "..." and step T."""
-    steps = _check_steps(steps)
+    steps = check_steps(steps, 2, 8)
     drawing = LSTMDrawing()
     note(ax, (x0 + 0.2, Y_CELL), "$c_0$", fontsize=NAME_PT)
     note(ax, (x0 + 0.2, Y_GATES), "$h_0$", fontsize=NAME_PT)
@@ -149,7 +142,7 @@ def unrolled_lstm_figure(steps: int = 3, *, alt: str | None = None):
 
     Returns the matplotlib Figure; its ``.drawing`` attribute is the :class:`LSTMDrawing`.
     """
-    steps = _check_steps(steps)
+    steps = check_steps(steps, 2, 8)
     height = Y_GRAD + 0.65
     fig, ax = new_diagram(1.6 + SPACING * (steps + 1), height)
     drawing = draw_unrolled_lstm(ax, steps)

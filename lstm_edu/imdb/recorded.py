@@ -5,8 +5,9 @@ name                    device  what it runs
 ======================  ======  ==============================================================
 ``imdb-ngram``          cpu     NBSVM-bi (:mod:`lstm_edu.imdb.ngrams`), the paper's settings
 ``imdb-cpu``            cpu     the ``cpu`` preset, all 25,000 reviews, 2 threads
-``imdb-pretrain-cpu``   cpu     few labels (1,000 reviews): from scratch vs from a language model
-                                pretrained on the unlabelled + training reviews, three seeds
+``imdb-pretrain-cpu``   cpu     few labels (1,000 reviews): from scratch, from word vectors and from
+                                a language model, both learned from the unlabelled + training
+                                reviews, three seeds
 ``imdb-gpu``            cuda    the ``gpu`` preset (supervised BiLSTM, whole reviews)
 ``imdb-pretrain-gpu``   cuda    ``pretrain --preset gpu``, then ``train --preset gpu-pretrained --init``
 ======================  ======  ==============================================================
@@ -37,6 +38,10 @@ PRETRAIN_GPU = dict(pretrain_preset="gpu", classifier_preset="gpu-pretrained", s
                     variants=["pretrained"])
 
 CURVE_KEYS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+#: How each variant of :func:`run_pretrain_experiment` starts its classifier (``init`` is filled in with
+#: the language model's folder).
+VARIANTS = {"scratch": dict(word_vectors=False), "word-vectors": dict(word_vectors=True),
+            "pretrained": dict(word_vectors=False, init=None)}
 
 
 def _threads(config: dict) -> None:
@@ -73,8 +78,8 @@ def resolve_preset_run(config: dict) -> dict:
 def resolve_pretrain_run(config: dict) -> dict:
     """The settings :func:`run_pretrain_experiment` uses: ``{"pretrain": ..., "classifier": ...}``.
 
-    The classifier's are those of the first seed without ``init`` (every seed and variant differs
-    only in ``seed`` and, pretrained, ``init``, a temporary folder).
+    The classifier's are those of the first seed from scratch (every seed and variant differs only in
+    ``seed`` and in how it starts: :data:`VARIANTS`; ``init`` is a temporary folder).
     """
     from lstm_edu.imdb.pretrain import resolve_pretrain_config
     from lstm_edu.imdb.train import resolve_config
@@ -82,7 +87,7 @@ def resolve_pretrain_run(config: dict) -> dict:
     seeds = config.get("seeds", [config.get("seed", 0)])
     split_seed = config.get("split_seed", seeds[0])
     options = dict(seed=seeds[0], split_seed=split_seed, train_size=config.get("train_size"),
-                   **config.get("classifier_options", {}))
+                   **config.get("classifier_options", {}), **VARIANTS["scratch"])
     return {"pretrain": _values(resolve_pretrain_config(config["pretrain_preset"], seed=split_seed)),
             "classifier": _values(resolve_config(config["classifier_preset"], **options))}
 
@@ -124,7 +129,10 @@ def _mean_se(values):
 
 
 def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
-    """Pretrain once, then train the classifier from scratch and from the language model for every seed."""
+    """Pretrain once, then train the classifier in each variant (:data:`VARIANTS`) for every seed.
+
+    ``config["variants"]`` (default: all of :data:`VARIANTS`, in its order) picks them.
+    """
     from lstm_edu.imdb.pretrain import pretrain, resolve_pretrain_config
     from lstm_edu.imdb.train import resolve_config, train
 
@@ -142,13 +150,16 @@ def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
         curves[f"language-model/seed{split_seed}/val_perplexity"] = lm["history"]["step_val_perplexity"]
         curves["language-model/step"] = lm["history"]["step"]
         curves["language-model/tokens"] = lm["history"]["step_tokens"]
-        variants = config.get("variants", ["scratch", "pretrained"])
+        variants = config.get("variants", list(VARIANTS))
+        unknown = sorted(set(variants) - set(VARIANTS))
+        if unknown:
+            raise ValueError(f"unknown variant(s) {unknown}: choose from {list(VARIANTS)}")
         accuracies = {variant: [] for variant in variants}
         for seed in seeds:
             for variant in variants:
                 options = dict(seed=seed, split_seed=split_seed, train_size=config.get("train_size"),
-                               **config.get("classifier_options", {}))
-                if variant == "pretrained":
+                               **config.get("classifier_options", {}), **VARIANTS[variant])
+                if "init" in options:
                     options["init"] = folder
                 run = train(resolve_config(config["classifier_preset"], **options), device=device, progress=False,
                             verbose=True)
@@ -159,9 +170,10 @@ def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
     for variant, values in accuracies.items():
         mean, se = _mean_se(values)
         metrics[variant] = {"test_accuracy_mean": mean, "test_accuracy_se": se, "test_accuracies": values}
-    if {"scratch", "pretrained"} <= set(accuracies):
-        metrics["pretrained_minus_scratch"] = metrics["pretrained"]["test_accuracy_mean"] - \
-            metrics["scratch"]["test_accuracy_mean"]
+    for variant in ("pretrained", "word-vectors"):
+        if {"scratch", variant} <= set(accuracies):
+            metrics[f"{variant}_minus_scratch"] = metrics[variant]["test_accuracy_mean"] - \
+                metrics["scratch"]["test_accuracy_mean"]
     tables = {"runs": {"columns": ["variant", "seed", "test accuracy", "val. accuracy", "training reviews",
                                    "train s"], "rows": rows},
               "samples": {"columns": ["text generated by the forward language model"],
@@ -185,8 +197,8 @@ register("imdb-cpu", run=run_preset, config=CPU, resolve=resolve_preset_run, cha
 register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, resolve=resolve_pretrain_run,
          chapter=7,
          title="IMDB: language-model pretraining with 1,000 labels",
-         description="1,000 labelled reviews, three seeds: from scratch vs fine-tuned from a language model "
-                     "pretrained on unlabelled + training reviews (CPU scale)")
+         description="1,000 labelled reviews, three seeds: from scratch, from word vectors and fine-tuned "
+                     "from a language model, both learned from unlabelled + training reviews (CPU scale)")
 register("imdb-gpu", run=run_gpu, config=GPU, resolve=resolve_preset_run, chapter=7, device="cuda",
          title="IMDB: the gpu preset",
          description="a wide supervised BiLSTM with max pooling over whole reviews, one GPU")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import subprocess
 import sys
@@ -34,7 +35,16 @@ def test_front_page_imdb_figures_are_those_of_the_records():
         quoted = f"{100 * value:.1f}%"
         assert quoted in text, (f"book/intro.md should quote the {label}'s recorded test accuracy {quoted} "
                                 f"(records/{name}.json); update the page")
-    assert ngram > lstm and "does better" in text, "the page says NBSVM does better than the cpu preset"
+    n = records.load("imdb-cpu").metrics["n_test"]
+    se = math.sqrt((lstm * (1 - lstm) + ngram * (1 - ngram)) / n)
+    assert abs(ngram - lstm) < 2 * se and "level with" in text and "not above it" in text, (
+        f"the page says the cpu preset is level with NBSVM (within 2 standard errors) and not above it: "
+        f"{lstm:.4f} vs {ngram:.4f}, SE {se:.4f}")
+    assert lstm <= ngram, "the page says the cpu preset is not above NBSVM"
+    minutes = records.load("imdb-cpu").metrics["train_seconds"] / 60
+    assert f"in {minutes:.0f} minutes of training" in text, f"the page should say {minutes:.0f} minutes of training"
+    date = records.load("imdb-cpu").provenance["date"][:10]
+    assert f"Measured on {date}" in text, f"the page should date the cpu preset's run: {date}"
 
 
 # The sentence of the front page's "taste of the myths" that quotes M1's demonstration.

@@ -4,6 +4,7 @@
 name                    device  what it runs
 ======================  ======  ==============================================================
 ``imdb-ngram``          cpu     NBSVM-bi (:mod:`lstm_edu.imdb.ngrams`), the paper's settings
+``imdb-word-vectors``   cpu     the ``cpu`` preset's starting word vectors: cost and nearest words
 ``imdb-cpu``            cpu     the ``cpu`` preset, all 25,000 reviews, 2 threads
 ``imdb-pretrain-cpu``   cpu     few labels (1,000 reviews): from scratch, from word vectors and from
                                 a language model, both learned from the unlabelled + training
@@ -33,6 +34,12 @@ CPU = dict(preset="cpu", seed=0, threads=2)
 # near chance on the training reviews in the first recording); batches of 32 and 8 epochs give 256.
 PRETRAIN_CPU = dict(pretrain_preset="cpu", classifier_preset="cpu", train_size=1000, split_seed=0,
                     seeds=[0, 1, 2], threads=2, classifier_options=dict(batch_size=32, epochs=8))
+# words to look up in the word vectors: praise, complaint, a negation, a director, a number, ...
+WORD_VECTORS = dict(preset="cpu", seed=0, threads=2, k=6,
+                    words=["great", "awful", "boring", "funny", "masterpiece", "disappointing", "hitchcock", "not",
+                           "10"],
+                    pairs=[["great", "excellent"], ["great", "awful"], ["good", "bad"], ["boring", "dull"],
+                           ["funny", "hilarious"], ["funny", "boring"]])
 GPU = dict(preset="gpu", seed=0)
 PRETRAIN_GPU = dict(pretrain_preset="gpu", classifier_preset="gpu-pretrained", seeds=[0], split_seed=0,
                     variants=["pretrained"])
@@ -56,8 +63,8 @@ def _curves(prefix: str, history) -> dict:
 
 
 def _headline(metrics: dict) -> dict:
-    keep = ("test_accuracy", "val_accuracy", "train_seconds", "train_cpu_seconds", "epochs", "kept_epoch",
-            "n_train", "n_val", "n_test", "vocab_size", "parameters", "device", "torch_threads")
+    keep = ("test_accuracy", "val_accuracy", "train_seconds", "train_cpu_seconds", "word_vectors_seconds", "epochs",
+            "kept_epoch", "n_train", "n_val", "n_test", "vocab_size", "parameters", "device", "torch_threads")
     return {key: metrics[key] for key in keep if key in metrics}
 
 
@@ -90,6 +97,55 @@ def resolve_pretrain_run(config: dict) -> dict:
                    **config.get("classifier_options", {}), **VARIANTS["scratch"])
     return {"pretrain": _values(resolve_pretrain_config(config["pretrain_preset"], seed=split_seed)),
             "classifier": _values(resolve_config(config["classifier_preset"], **options))}
+
+
+def resolve_word_vectors_run(config: dict) -> dict:
+    """The data settings and vector settings :func:`run_word_vectors` uses."""
+    from lstm_edu.imdb import word_vectors
+    from lstm_edu.imdb.train import DATA_FIELDS, resolve_config
+
+    values = resolve_config(config["preset"], seed=config["seed"])
+    return {**{key: getattr(values, key) for key in DATA_FIELDS}, "dim": values.embedding_dim,
+            "window": word_vectors.WINDOW, "context_power": word_vectors.CONTEXT_POWER,
+            "singular_power": word_vectors.SINGULAR_POWER}
+
+
+def run_word_vectors(config: dict) -> dict:
+    """Count the preset's word vectors as :func:`~lstm_edu.imdb.train.train` does; time it; look words up."""
+    import time
+
+    import torch
+
+    from lstm_edu.imdb.train import initial_word_vectors, prepare_data, resolve_config
+    from lstm_edu.imdb.word_vectors import nearest_words
+
+    _threads(config)
+    settings = resolve_config(config["preset"], seed=config["seed"])
+    prepared = prepare_data(settings)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    vectors = initial_word_vectors(prepared, settings.embedding_dim, seed=settings.seed)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+    vocab, unit = prepared.vocab, torch.nn.functional.normalize(vectors, dim=1)
+    neighbours = [[word, ", ".join(f"{other} ({similarity:.2f})"
+                                   for other, similarity in nearest_words(vectors, vocab, word, k=config["k"]))]
+                  for word in config["words"]]
+    cosines = {f"{a}/{b}": float(unit[vocab.stoi[a]] @ unit[vocab.stoi[b]]) for a, b in config["pairs"]}
+    metrics = {"seconds": seconds, "cpu_seconds": cpu_seconds, "vocab_size": len(vocab),
+               "with_vector": int((vectors.norm(dim=1) > 0).sum()), "dim": settings.embedding_dim,
+               "n_train": len(prepared.train), "cosine": cosines, "torch_threads": torch.get_num_threads()}
+    return {"metrics": metrics, "curves": {}, "seeds": [config["seed"]],
+            "tables": {"neighbours": {"columns": ["word", f"its {config['k']} nearest words (cosine similarity)"],
+                                      "rows": neighbours},
+                       "pairs": {"columns": ["pair", "cosine similarity"],
+                                 "rows": [[pair, round(value, 3)] for pair, value in cosines.items()]}},
+            "notes": f"counted on the 50,000 unlabelled + {len(prepared.train):,} training reviews (never a validation "
+                     "or test review), the tokens read from the cache; the seconds are what train() spends before "
+                     "its first epoch"}
+
+
+def _word_vector_table(record):
+    table = record.tables["neighbours"]
+    return table["columns"], table["rows"]
 
 
 def run_ngram(config: dict) -> dict:
@@ -191,6 +247,10 @@ def run_pretrain_gpu(config: dict) -> dict:
 
 register("imdb-ngram", run=run_ngram, config=NGRAM, chapter=7, title="IMDB: NBSVM-bi, the bag-of-n-grams baseline",
          description="Wang & Manning's NBSVM on unigrams + bigrams, trained in minutes on a CPU")
+register("imdb-word-vectors", run=run_word_vectors, config=WORD_VECTORS, resolve=resolve_word_vectors_run, chapter=7,
+         table=_word_vector_table, title="IMDB: word vectors counted on the unlabelled reviews",
+         description="PPMI + truncated SVD of co-occurrence counts (lstm_edu.imdb.word_vectors), the cpu preset's "
+                     "vocabulary and embedding size: how long it takes and which words end up close")
 register("imdb-cpu", run=run_preset, config=CPU, resolve=resolve_preset_run, chapter=7,
          title="IMDB: the cpu preset on all reviews",
          description="the cpu preset (BiLSTM, max pooling) on 22,500 training reviews, 2 CPU threads")

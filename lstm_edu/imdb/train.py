@@ -417,16 +417,20 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
     return TrainResult(model, config, prepared, history, metrics, probabilities, out)
 
 
-def initial_word_vectors(prepared: PreparedData, dim: int, *, seed: int = 0, cache_dir=None) -> torch.Tensor:
+def initial_word_vectors(prepared: PreparedData, dim: int, *, seed: int = 0, cache_dir=None,
+                         unlabelled_limit: int | None = None) -> torch.Tensor:
     """``(V, dim)`` word vectors (:mod:`lstm_edu.imdb.word_vectors`) for ``prepared.vocab``.
 
-    Counted over the unlabelled reviews and the *training* part of the labelled
-    ones, whole (not cut to ``max_len``): never a validation or a test review.
+    Counted over the unlabelled reviews (all 50,000, or ``unlabelled_limit`` of
+    them chosen with ``seed``) and the *training* part of the labelled ones, whole
+    (not cut to ``max_len``): never a validation or a test review.  The
+    unlabelled reviews must be next to the labelled ones
+    (:func:`lstm_edu.imdb.data.locate` with ``include_unsup=True``).
     """
     from lstm_edu.imdb.unlabelled import load_unlabelled
     from lstm_edu.imdb.word_vectors import word_vectors
 
-    unlabelled = load_unlabelled(prepared.corpus.root, cache_dir=cache_dir)
+    unlabelled = load_unlabelled(prepared.corpus.root, limit=unlabelled_limit, seed=seed, cache_dir=cache_dir)
     training = encode_indices(prepared.train, prepared.corpus.lookup(prepared.vocab))
     return word_vectors(training + unlabelled.encode(prepared.vocab), len(prepared.vocab), dim, seed=seed)
 

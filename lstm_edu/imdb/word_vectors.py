@@ -7,11 +7,11 @@ turn the counts into *positive pointwise mutual information* (how much more
 often the pair occurs than if the two words were independent, negative values
 set to zero) and keep the ``dim`` strongest directions of that matrix (a
 truncated singular value decomposition).  Levy, Goldberg and Dagan (2015)
-showed that this count-based recipe, with the context counts raised to the
-power 0.75 and the singular values square-rooted, learns vectors about as good
-as word2vec's; here it takes about half a minute on two CPU cores for the
-72,500 reviews, where a language model of :mod:`lstm_edu.imdb.pretrain` reads
-only a tenth of them in ten minutes.
+found that this count-based recipe, with the context counts raised to the
+power 0.75 and the singular values square-rooted, gives word vectors that
+compete with word2vec's on word-similarity tasks; here it takes about half a
+minute on two CPU cores for the 72,500 reviews, where a language model of
+:mod:`lstm_edu.imdb.pretrain` reads only a tenth of them in ten minutes.
 
 The vectors are only an initialisation: :func:`lstm_edu.imdb.train.train` with
 ``word_vectors=True`` copies them into the classifier's embedding and trains on.
@@ -31,8 +31,10 @@ import torch
 
 from lstm_edu.imdb.text import PAD_ID, UNK_ID, Vocab
 
-#: The settings of :func:`word_vectors` (Levy, Goldberg & Dagan 2015: a window of 5, context counts to
-#: the power 0.75, square-rooted singular values).
+#: The settings of :func:`word_vectors`: pairs up to 5 tokens apart, weighted 1/distance as GloVe weights
+#: them (Pennington et al. 2014); context counts to the power 0.75 and square-rooted singular values, as
+#: Levy, Goldberg & Dagan (2015) recommend.  They found a shorter window (2 tokens) best for SVD on their
+#: word-similarity benchmarks; the 5 here was chosen once and not tuned.
 WINDOW, CONTEXT_POWER, SINGULAR_POWER = 5, 0.75, 0.5
 
 

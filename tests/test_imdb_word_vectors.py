@@ -26,6 +26,11 @@ def test_counts_weight_a_pair_by_one_over_its_distance_and_never_cross_reviews()
     np.testing.assert_allclose(counts, expected)   # no (4, 5): the reviews are separate
 
 
+def test_a_word_next_to_itself_counts_once_from_each_side():
+    counts = dense(cooccurrence_counts([np.array([2, 2])], 3, window=1))
+    assert counts[2, 2] == 2   # each of the two tokens has the other as its context
+
+
 def test_padding_and_unknown_words_are_neither_words_nor_contexts():
     counts = dense(cooccurrence_counts([np.array([2, 0, 3, 1, 4])], 5, window=1))
     assert counts[:2].sum() == 0 and counts[:, :2].sum() == 0
@@ -141,11 +146,13 @@ def test_word_vectors_are_counted_on_unlabelled_and_training_reviews_only(tree, 
     monkeypatch.setattr("lstm_edu.imdb.word_vectors.word_vectors", recording)
     vectors = imdb_train.initial_word_vectors(prepared, 8, cache_dir=base / "cache")
     assert vectors.shape == (len(prepared.vocab), 8)
-    assert len(seen["sequences"]) == len(prepared.train) + 40
-    lengths = sorted(len(s) for s in seen["sequences"])
-    validation = {tuple(s) for s in prepared.val_sequences}
-    assert not validation & {tuple(s) for s in seen["sequences"][:len(prepared.train)]}
-    assert sum(lengths) > sum(len(s) for s in prepared.train_sequences)   # plus the unlabelled reviews
+    counted = seen["sequences"]
+    assert len(counted) == len(prepared.train) + 40
+    whole = imdb_train.encode_indices(prepared.train, prepared.corpus.lookup(prepared.vocab))
+    assert all(np.array_equal(a, b) for a, b in zip(counted, whole))   # the training reviews, whole
+    test = imdb_train.encode_indices(prepared.test, prepared.corpus.lookup(prepared.vocab))
+    held_out = {tuple(s) for s in prepared.val_sequences} | {tuple(s) for s in test}
+    assert not held_out & {tuple(s) for s in counted}
 
 
 def test_training_starts_from_the_word_vectors(tree, monkeypatch):
@@ -186,3 +193,45 @@ def test_a_tree_without_unlabelled_reviews_gets_a_clear_error(tmp_path):
     root = make_tree(tmp_path / "src", n_per_class=4)
     with pytest.raises(Exception, match="unsup"):
         imdb_train.train(tiny(), root=root, cache_dir=tmp_path / "cache", device="cpu", progress=False)
+
+
+@pytest.mark.parametrize("options, expected", [
+    (["--preset", "cpu"], True),                                   # the cpu preset starts from word vectors
+    (["--preset", "cpu", "--no-word-vectors"], False),
+    (["--preset", "quick", "--word-vectors"], True),
+    (["--preset", "quick"], False),
+    (["--preset", "cpu", "--init", "runs/lm"], False),             # the language model's embedding instead
+    (["--preset", "cpu", "--model", "bow"], False),                # a bag of words has no embedding
+])
+def test_command_line_word_vector_options(options, expected, monkeypatch, tmp_path):
+    from lstm_edu.imdb.__main__ import main
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def recording(config, *args, **kwargs):
+        seen["config"] = config
+        raise Stop
+
+    monkeypatch.setattr(imdb_train, "train", recording)
+    with pytest.raises(Stop):
+        main(["train", *options, "--out", str(tmp_path / "run"), "--quiet"])
+    assert seen["config"].word_vectors is expected
+
+
+def test_data_prepared_without_the_unlabelled_reviews_get_a_clear_error(tmp_path):
+    root = make_tree(tmp_path / "src", n_per_class=4)
+    prepared = imdb_train.prepare_data(tiny(word_vectors=False), root=root, cache_dir=tmp_path / "cache")
+    with pytest.raises(Exception, match="word_vectors=True"):
+        imdb_train.train(tiny(), prepared=prepared, device="cpu", progress=False)
+
+
+def test_the_same_prepared_data_serve_both_starts(tree):
+    base, root = tree
+    prepared = imdb_train.prepare_data(tiny(), root=root, cache_dir=base / "cache")
+    for word_vectors in (True, False):
+        result = imdb_train.train(tiny(word_vectors=word_vectors, epochs=1), prepared=prepared, device="cpu",
+                                  progress=False)
+        assert (result.metrics["word_vectors_seconds"] is not None) is word_vectors

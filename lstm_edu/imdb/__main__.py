@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="start from the language model in FROM (a 'pretrain' --out folder) and use its vocabulary")
     train.add_argument("--word-vectors", action=argparse.BooleanOptionalAction, default=None,
                        help="start the embedding from word vectors counted on the unlabelled + training reviews "
-                            "(the cpu preset does; --init turns it off: the language model's embedding is used)")
+                            "(the cpu preset does; --init and --model bow turn it off unless it is given)")
     train.add_argument("--lr-factor", type=_positive_float, default=None,
                        help="with --init: the LSTM learns at lr/factor, the embedding at lr/factor^2 (default 2.6)")
     train.add_argument("--no-gradual-unfreezing", action="store_true",
@@ -155,7 +155,7 @@ def run_train(args) -> int:
                             batch_size=args.batch_size, lr=args.lr, lr_decay=args.lr_decay,
                             truncate=args.truncate, seed=args.seed, train_size=args.train_size, init=args.init,
                             lr_factor=args.lr_factor,
-                            word_vectors=False if args.init and args.word_vectors is None else args.word_vectors,
+                            word_vectors=args.word_vectors,
                             gradual_unfreezing=False if args.no_gradual_unfreezing else None)
     result = train(config, args.data, out=args.out, device=args.device, progress=not args.quiet,
                    verbose=not args.quiet)

@@ -1,17 +1,19 @@
 """The capstone's full-size runs, registered with :mod:`lstm_edu.records` (chapter 7).
 
-======================  ======  ==============================================================
-name                    device  what it runs
-======================  ======  ==============================================================
-``imdb-ngram``          cpu     NBSVM-bi (:mod:`lstm_edu.imdb.ngrams`), the paper's settings
-``imdb-word-vectors``   cpu     the ``cpu`` preset's starting word vectors: cost and nearest words
-``imdb-cpu``            cpu     the ``cpu`` preset, all 25,000 reviews, 2 threads
-``imdb-pretrain-cpu``   cpu     few labels (1,000 reviews): from scratch, from word vectors and from
-                                a language model, both learned from the unlabelled + training
-                                reviews, three seeds
-``imdb-gpu``            cuda    the ``gpu`` preset (supervised BiLSTM, whole reviews)
-``imdb-pretrain-gpu``   cuda    ``pretrain --preset gpu``, then ``train --preset gpu-pretrained --init``
-======================  ======  ==============================================================
+=============================  ======  ========================================================
+name                           device  what it runs
+=============================  ======  ========================================================
+``imdb-ngram``                 cpu     NBSVM-bi (:mod:`lstm_edu.imdb.ngrams`), the paper's settings
+``imdb-word-vectors``          cpu     the ``cpu`` preset's starting word vectors: cost, nearest words
+``imdb-cpu``                   cpu     the ``cpu`` preset, all 25,000 reviews, 2 threads
+``imdb-cpu-random-embedding``  cpu     the same from a random embedding instead of the word vectors
+``imdb-pretrain-cpu``          cpu     few labels (1,000 reviews): from scratch, from word vectors
+                                       and from a language model, both learned from the
+                                       unlabelled + training reviews, three seeds
+``imdb-gpu``                   cuda    the ``gpu`` preset (supervised BiLSTM, whole reviews)
+``imdb-pretrain-gpu``          cuda    ``pretrain --preset gpu``, then ``train --preset
+                                       gpu-pretrained --init``
+=============================  ======  ========================================================
 
 Their configurations name presets (``PRESETS`` in :mod:`lstm_edu.imdb.train`, ``PRETRAIN_PRESETS``
 in :mod:`lstm_edu.imdb.pretrain`), so each is registered with a resolver that returns the preset's
@@ -30,6 +32,8 @@ from lstm_edu.records.registry import register
 
 NGRAM = dict(bigrams=True, C=1.0, beta=0.25, alpha=1.0, min_count=1, val_fraction=0.1, seed=0)
 CPU = dict(preset="cpu", seed=0, threads=2)
+# The same run from a random embedding: what the word vectors are worth at full size.
+CPU_RANDOM_EMBEDDING = dict(preset="cpu", seed=0, threads=2, options=dict(word_vectors=False))
 # With 1,000 labels the cpu preset's batches of 128 give 8 steps per epoch (32 in all: both arms ended
 # near chance on the training reviews in the first recording); batches of 32 and 8 epochs give 256.
 PRETRAIN_CPU = dict(pretrain_preset="cpu", classifier_preset="cpu", train_size=1000, split_seed=0,
@@ -79,7 +83,7 @@ def resolve_preset_run(config: dict) -> dict:
     """The classifier settings :func:`run_preset` trains with (the preset's values, the seed on top)."""
     from lstm_edu.imdb.train import resolve_config
 
-    return _values(resolve_config(config["preset"], seed=config["seed"]))
+    return _values(resolve_config(config["preset"], seed=config["seed"], **config.get("options", {})))
 
 
 def resolve_pretrain_run(config: dict) -> dict:
@@ -111,7 +115,12 @@ def resolve_word_vectors_run(config: dict) -> dict:
 
 
 def run_word_vectors(config: dict) -> dict:
-    """Count the preset's word vectors as :func:`~lstm_edu.imdb.train.train` does; time it; look words up."""
+    """Count the preset's word vectors as :func:`~lstm_edu.imdb.train.train` does; time it; look words up.
+
+    ``peak_memory_mib`` is the process's peak resident memory before and after the vectors (the
+    reviews, tokens and torch already loaded before): the difference is what counting them adds.
+    """
+    import resource
     import time
 
     import torch
@@ -122,15 +131,18 @@ def run_word_vectors(config: dict) -> dict:
     _threads(config)
     settings = resolve_config(config["preset"], seed=config["seed"])
     prepared = prepare_data(settings)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024    # MiB (Linux reports KiB)
     started, started_cpu = time.perf_counter(), time.process_time()
     vectors = initial_word_vectors(prepared, settings.embedding_dim, seed=settings.seed)
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+    peak_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     vocab, unit = prepared.vocab, torch.nn.functional.normalize(vectors, dim=1)
     neighbours = [[word, ", ".join(f"{other} ({similarity:.2f})"
                                    for other, similarity in nearest_words(vectors, vocab, word, k=config["k"]))]
                   for word in config["words"]]
     cosines = {f"{a}/{b}": float(unit[vocab.stoi[a]] @ unit[vocab.stoi[b]]) for a, b in config["pairs"]}
     metrics = {"seconds": seconds, "cpu_seconds": cpu_seconds, "vocab_size": len(vocab),
+               "peak_memory_mib": {"before": round(peak_before), "after": round(peak_after)},
                "with_vector": int((vectors.norm(dim=1) > 0).sum()), "dim": settings.embedding_dim,
                "n_train": len(prepared.train), "cosine": cosines, "torch_threads": torch.get_num_threads()}
     return {"metrics": metrics, "curves": {}, "seeds": [config["seed"]],
@@ -162,12 +174,15 @@ def run_preset(config: dict, device: str = "cpu") -> dict:
     from lstm_edu.imdb.train import resolve_config, train
 
     _threads(config)
-    result = train(resolve_config(config["preset"], seed=config["seed"]), device=device, progress=False,
-                   verbose=True)
+    options = config.get("options", {})
+    result = train(resolve_config(config["preset"], seed=config["seed"], **options), device=device,
+                   progress=False, verbose=True)
+    changed = ", ".join(f"{key}={value}" for key, value in options.items())
+    notes = (f"the {config['preset']} preset with {changed} instead of its own setting ({result.config.description})"
+             if changed else f"the {config['preset']} preset: {result.config.description}")
     return {"metrics": _headline(result.metrics), "curves": _curves(f"{config['preset']}/seed{config['seed']}",
                                                                     result.history),
-            "seeds": [config["seed"]],
-            "notes": f"the {config['preset']} preset: {result.config.description}"}
+            "seeds": [config["seed"]], "notes": notes}
 
 
 def run_gpu(config: dict) -> dict:
@@ -254,6 +269,10 @@ register("imdb-word-vectors", run=run_word_vectors, config=WORD_VECTORS, resolve
 register("imdb-cpu", run=run_preset, config=CPU, resolve=resolve_preset_run, chapter=7,
          title="IMDB: the cpu preset on all reviews",
          description="the cpu preset (BiLSTM, max pooling) on 22,500 training reviews, 2 CPU threads")
+register("imdb-cpu-random-embedding", run=run_preset, config=CPU_RANDOM_EMBEDDING, resolve=resolve_preset_run,
+         chapter=7, title="IMDB: the cpu preset from a random embedding",
+         description="the cpu preset with word_vectors=False: the same run as imdb-cpu but for the embedding's "
+                     "start, 2 CPU threads")
 register("imdb-pretrain-cpu", run=run_pretrain_experiment, config=PRETRAIN_CPU, resolve=resolve_pretrain_run,
          chapter=7,
          title="IMDB: language-model pretraining with 1,000 labels",

@@ -194,7 +194,14 @@ PRESETS: dict[str, dict] = {
 
 
 def resolve_config(preset: str | None = "cpu", **overrides) -> TrainConfig:
-    """A :class:`TrainConfig` from a preset, with ``overrides`` (None values are ignored) on top."""
+    """A :class:`TrainConfig` from a preset, with ``overrides`` (None values are ignored) on top.
+
+    A preset's ``word_vectors`` is dropped when the overrides ask for the bag-of-words model (it has
+    no embedding) or for ``init`` (the language model's embedding is used), unless ``word_vectors``
+    is itself given, which then meets :class:`TrainConfig`'s check.
+    """
+    if overrides.get("word_vectors") is None and (overrides.get("model") == "bow" or overrides.get("init")):
+        overrides = {**overrides, "word_vectors": False}
     return resolve_preset(PRESETS, TrainConfig, preset, overrides, "training")
 
 
@@ -221,7 +228,7 @@ class PreparedData:
 
 #: The fields of a :class:`TrainConfig` that :func:`prepare_data` depends on.
 DATA_FIELDS = ("limit", "train_size", "seed", "split_seed", "val_fraction", "vocab_size", "min_freq", "max_len", "truncate",
-               "init", "word_vectors")
+               "init")
 
 
 def data_settings(config: TrainConfig) -> dict:
@@ -427,9 +434,15 @@ def initial_word_vectors(prepared: PreparedData, dim: int, *, seed: int = 0, cac
     unlabelled reviews must be next to the labelled ones
     (:func:`lstm_edu.imdb.data.locate` with ``include_unsup=True``).
     """
-    from lstm_edu.imdb.unlabelled import load_unlabelled
+    from lstm_edu.imdb.unlabelled import UNSUP_FOLDER, load_unlabelled
     from lstm_edu.imdb.word_vectors import word_vectors
 
+    if not prepared.corpus.root.joinpath(*UNSUP_FOLDER).is_dir():
+        raise imdb_data.IMDBDataError(
+            f"word vectors are counted on the unlabelled reviews, but {prepared.corpus.root} has no "
+            f"{'/'.join(UNSUP_FOLDER)}: prepare the data with a configuration that has word_vectors=True "
+            "(prepare_data then extracts them too, from the official archive or aclImdb_unsup.tar.gz next to "
+            "the labelled one), or train with word_vectors=False")
     unlabelled = load_unlabelled(prepared.corpus.root, limit=unlabelled_limit, seed=seed, cache_dir=cache_dir)
     training = encode_indices(prepared.train, prepared.corpus.lookup(prepared.vocab))
     return word_vectors(training + unlabelled.encode(prepared.vocab), len(prepared.vocab), dim, seed=seed)

@@ -10,8 +10,8 @@ truncated singular value decomposition).  Levy, Goldberg and Dagan (2015)
 found that this count-based recipe, with the context counts raised to the
 power 0.75 and the singular values square-rooted, gives word vectors that
 compete with word2vec's on word-similarity tasks; here it takes about half a
-minute on two CPU cores for the 72,500 reviews, where a language model of
-:mod:`lstm_edu.imdb.pretrain` reads only a tenth of them in ten minutes.
+minute on a CPU (one core does the work) for the 72,500 reviews, where a language model of
+:mod:`lstm_edu.imdb.pretrain` reads only a tenth of them in a quarter of an hour.
 
 The vectors are only an initialisation: :func:`lstm_edu.imdb.train.train` with
 ``word_vectors=True`` copies them into the classifier's embedding and trains on.
@@ -113,12 +113,9 @@ def svd_vectors(matrix: torch.Tensor, dim: int, *, seed: int = 0, singular_power
     """
     if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim < min(matrix.shape):
         raise ValueError(f"dim must be an integer in [1, {min(matrix.shape)}), got {dim!r}")
-    generator_state = torch.random.get_rng_state()
-    try:
-        torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):      # the caller's CPU random state is left as it was
+        torch.default_generator.manual_seed(seed)  # the CPU generator only: a GPU's is not touched
         left, singular, _ = torch.svd_lowrank(matrix, q=dim, niter=4)
-    finally:
-        torch.random.set_rng_state(generator_state)
     return (left * singular.pow(singular_power)).float()
 
 

@@ -298,6 +298,13 @@ def test_a_changed_preset_value_makes_the_record_stale(resolving, capsys):
     assert "lr: 0.1 -> 0.2" in status.message and "sizes.hidden: 8 -> 16" in status.message
     assert "seed" not in status.message  # only the values that changed
     assert freshness.value_changes({"a": 1}, {"b": 1}) == ["a: 1 -> (absent)", "b: (absent) -> 1"]
+    # an option added later, at the value that reproduces the earlier runs, is no change; another value is
+    added = {"word_vectors": False}
+    assert freshness.value_changes({"A": {"lr": 1}}, {"A": {"lr": 1, "word_vectors": False}}, added) == []
+    assert freshness.value_changes({"word_vectors": False}, {}, added) == []
+    assert freshness.value_changes({}, {"word_vectors": True}, added) == ["word_vectors: (absent) -> True"]
+    assert freshness.value_changes({"word_vectors": True}, {"word_vectors": False}, added) == [
+        "word_vectors: True -> False"]
     assert "python -m lstm_edu.records run toy-resolve" in status.message and "notebooks/x.ipynb" in status.message
     records.show("toy-resolve")
     assert "lr: 0.1 -> 0.2" in capsys.readouterr().out

@@ -28,7 +28,10 @@ from __future__ import annotations
 
 import tempfile
 
-from lstm_edu.records.registry import register
+from lstm_edu.records.registry import declare_added_option, register
+
+# TrainConfig.word_vectors came after several records; every run before it started from a random embedding.
+declare_added_option("word_vectors", False)
 
 NGRAM = dict(bigrams=True, C=1.0, beta=0.25, alpha=1.0, min_count=1, val_fraction=0.1, seed=0)
 CPU = dict(preset="cpu", seed=0, threads=2)

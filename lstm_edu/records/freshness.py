@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lstm_edu.records.provenance import REPO_ROOT
-from lstm_edu.records.registry import get
+from lstm_edu.records.registry import added_options, get
 from lstm_edu.records.storage import RecordError, load
 
 _CALL = re.compile(r"records\.(?:show|load)\(\s*[\"']([^\"']+)[\"']")
@@ -53,16 +53,30 @@ def _flat(values: dict, prefix: str = "") -> dict:
     return out
 
 
-def value_changes(recorded: dict, now: dict) -> list[str]:
-    """``["key: recorded -> now", ...]`` for each (nested keys dotted) value that differs; ``(absent)``: no such key."""
+def value_changes(recorded: dict, now: dict, added: dict | None = None) -> list[str]:
+    """``["key: recorded -> now", ...]`` for each (nested keys dotted) value that differs; ``(absent)``: no such key.
+
+    ``added`` maps options added after a record was made to the value that reproduces the runs made
+    before them (:func:`~lstm_edu.records.registry.added_options`): such an option, absent on one side
+    and at that value on the other, is no change.
+    """
     old, new = _flat(recorded), _flat(now)
+    added = added or {}
     missing = object()
 
     def show(value) -> str:
         return "(absent)" if value is missing else repr(value)
 
+    def same(key: str) -> bool:
+        before, after = old.get(key, missing), new.get(key, missing)
+        if before == after:
+            return True
+        option = key.rsplit(".", 1)[-1]
+        present = after if before is missing else before if after is missing else missing
+        return present is not missing and option in added and present == added[option]
+
     return [f"{key}: {show(old.get(key, missing))} -> {show(new.get(key, missing))}"
-            for key in sorted(set(old) | set(new)) if old.get(key, missing) != new.get(key, missing)]
+            for key in sorted(set(old) | set(new)) if not same(key)]
 
 
 def resolved_problem(entry, record) -> str | None:
@@ -74,7 +88,7 @@ def resolved_problem(entry, record) -> str | None:
     if record.resolved is None:
         return (f"record {entry.name} predates the check of the values its configuration names (it has no "
                 f"'resolved' field), so nothing shows that it ran what the code runs now")
-    changes = value_changes(record.resolved, now)
+    changes = value_changes(record.resolved, now, added_options())
     if not changes:
         return None
     return f"record {entry.name} ran with values the code no longer uses ({'; '.join(changes)})"

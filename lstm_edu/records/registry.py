@@ -110,6 +110,26 @@ class Experiment:
             raise ValueError(f"{self.name}: resolve(config) must return plain JSON: {err}") from None
 
 
+#: Options added to configurations after records were made, each with the value that reproduces the
+#: runs made before it existed (see :func:`declare_added_option`).
+_ADDED_OPTIONS: dict[str, object] = {}
+
+
+def declare_added_option(name: str, value) -> None:
+    """Declare that the configuration option ``name`` is new and that ``value`` is how every run went before.
+
+    A record whose resolved values lack ``name`` then stays current while the code resolves it to
+    ``value``, and the other way round; any other value makes the record stale as usual.
+    """
+    json.dumps(value, allow_nan=False)   # plain JSON, as resolved values are
+    _ADDED_OPTIONS[name] = value
+
+
+def added_options() -> dict:
+    """``{option: value that reproduces the runs made before it}`` (see :func:`declare_added_option`)."""
+    return dict(_ADDED_OPTIONS)
+
+
 def register(
     name: str,
     *,

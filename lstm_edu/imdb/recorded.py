@@ -72,7 +72,7 @@ def _curves(prefix: str, history) -> dict:
 def _headline(metrics: dict) -> dict:
     keep = ("test_accuracy", "val_accuracy", "train_seconds", "train_cpu_seconds", "word_vectors_seconds", "epochs",
             "kept_epoch", "n_train", "n_val", "n_test", "vocab_size", "parameters", "device", "torch_threads")
-    return {key: metrics[key] for key in keep if key in metrics}
+    return {key: metrics[key] for key in keep if metrics.get(key) is not None}
 
 
 def _values(config) -> dict:
@@ -180,9 +180,11 @@ def run_preset(config: dict, device: str = "cpu") -> dict:
     options = config.get("options", {})
     result = train(resolve_config(config["preset"], seed=config["seed"], **options), device=device,
                    progress=False, verbose=True)
-    changed = ", ".join(f"{key}={value}" for key, value in options.items())
-    notes = (f"the {config['preset']} preset with {changed} instead of its own setting ({result.config.description})"
-             if changed else f"the {config['preset']} preset: {result.config.description}")
+    notes = f"the {config['preset']} preset: {result.config.description}"
+    if options:   # the preset's description no longer holds for what the options change: say so last
+        notes += "; here overridden: " + ", ".join(f"{key}={value}" for key, value in options.items())
+        if options.get("word_vectors") is False:
+            notes += " (the embedding starts random)"
     return {"metrics": _headline(result.metrics), "curves": _curves(f"{config['preset']}/seed{config['seed']}",
                                                                     result.history),
             "seeds": [config["seed"]], "notes": notes}

@@ -47,7 +47,8 @@ def test_the_cpu_preset_reading_holds():
 def test_the_word_vectors_reading_holds():
     metrics = _metrics("imdb-word-vectors")
     text = _markdown()
-    assert ("*good* and *bad* point nearly as much the same way as *great* and *excellent*" in text
+    assert ("*great* is far nearer *excellent* than *awful*, but *good* is nearly as near *bad* as *great* is to "
+            "*excellent*" in text
             and "*10* lands among the other numbers, *1*" in text and "take half a minute" in text), (
         "chapter 7's reading of imdb-word-vectors has changed: update this test")
     cosine = metrics["cosine"]
@@ -78,6 +79,17 @@ def test_the_pretraining_reading_holds():
         f"{where} that every pretrained seed ends below every seed from scratch: {record}")
     assert min(vectors["test_accuracies"]) > max(scratch["test_accuracies"]) + 0.05, (
         f"{where} that every seed from word vectors ends far above every seed from scratch: {record}")
+    curves = records.load("imdb-pretrain-cpu").curves
+    seeds = records.load("imdb-pretrain-cpu").seeds
+    scratch_runs = [(len(curves[f"scratch/seed{s}/val_accuracy"]), curves[f"scratch/seed{s}/train_accuracy"][-1])
+                    for s in seeds]
+    assert all(n in (5, 6) and train < 0.8 for n, train in scratch_runs), (
+        f"{where} that the random starts stopped after five or six epochs, far from fitting: {scratch_runs}")
+    assert "In one seed early stopping even ended the run after three epochs and kept the first" in text
+    kept_first = [s for s in seeds if len(curves[f"pretrained/seed{s}/val_accuracy"]) == 3
+                  and max(curves[f"pretrained/seed{s}/val_accuracy"]) == curves[f"pretrained/seed{s}/val_accuracy"][0]]
+    assert len(kept_first) == 1, f"{where} that one pretrained seed stopped after three epochs and kept the first"
+    assert "It read 1.5 million tokens" in text and round(lm["tokens_seen"] / 1e6, 1) == 1.5
 
 
 def test_the_tutorial_systems_reading_holds():

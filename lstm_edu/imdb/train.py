@@ -32,8 +32,8 @@ book's build); ``cpu`` aims at >= 89% test accuracy within 15 minutes of trainin
 on 2 CPU cores (it keeps the *last* 400 tokens, where reviewers tend to sum up,
 halves the learning rate after every epoch and, marked ``*``, starts its embedding
 from word vectors counted on the unlabelled and training reviews,
-:mod:`lstm_edu.imdb.word_vectors`, half a minute before training); ``gpu`` is the full model for one GPU (fp16 autocast with a
-``GradScaler``), aimed at >= 91.5% in under 2 minutes, designed after Johnson & Zhang's (2016) supervised
+:mod:`lstm_edu.imdb.word_vectors`, half a minute before training); ``gpu`` is the full model for one
+GPU (fp16 autocast with a ``GradScaler``), aimed at >= 91.5% in under 2 minutes, designed after Johnson & Zhang's (2016) supervised
 BiLSTM with max pooling (large vocabulary, whole reviews, wide layers; an embedding of 500 stands in for
 their one-hot input); ``gpu-pretrained`` fine-tunes from the language model of
 ``python -m lstm_edu.imdb pretrain --preset gpu`` (:mod:`lstm_edu.imdb.pretrain`, :mod:`lstm_edu.imdb.finetune`),
@@ -424,13 +424,11 @@ def train(config: TrainConfig, data=None, *, out=None, device="auto", cache_dir=
     return TrainResult(model, config, prepared, history, metrics, probabilities, out)
 
 
-def initial_word_vectors(prepared: PreparedData, dim: int, *, seed: int = 0, cache_dir=None,
-                         unlabelled_limit: int | None = None) -> torch.Tensor:
+def initial_word_vectors(prepared: PreparedData, dim: int, *, seed: int = 0, cache_dir=None) -> torch.Tensor:
     """``(V, dim)`` word vectors (:mod:`lstm_edu.imdb.word_vectors`) for ``prepared.vocab``.
 
-    Counted over the unlabelled reviews (all 50,000, or ``unlabelled_limit`` of
-    them chosen with ``seed``) and the *training* part of the labelled ones, whole
-    (not cut to ``max_len``): never a validation or a test review.  The
+    Counted over the 50,000 unlabelled reviews and the *training* part of the
+    labelled ones, whole (not cut to ``max_len``): never a validation or a test review.  The
     unlabelled reviews must be next to the labelled ones
     (:func:`lstm_edu.imdb.data.locate` with ``include_unsup=True``).
     """
@@ -443,7 +441,7 @@ def initial_word_vectors(prepared: PreparedData, dim: int, *, seed: int = 0, cac
             f"{'/'.join(UNSUP_FOLDER)}: prepare the data with a configuration that has word_vectors=True "
             "(prepare_data then extracts them too, from the official archive or aclImdb_unsup.tar.gz next to "
             "the labelled one), or train with word_vectors=False")
-    unlabelled = load_unlabelled(prepared.corpus.root, limit=unlabelled_limit, seed=seed, cache_dir=cache_dir)
+    unlabelled = load_unlabelled(prepared.corpus.root, cache_dir=cache_dir)
     training = encode_indices(prepared.train, prepared.corpus.lookup(prepared.vocab))
     return word_vectors(training + unlabelled.encode(prepared.vocab), len(prepared.vocab), dim, seed=seed)
 

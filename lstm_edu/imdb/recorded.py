@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import tempfile
 
+from lstm_edu.records.catalogue._common import config_values, mean_and_se, set_threads
 from lstm_edu.records.registry import declare_added_option, register
 
 # TrainConfig.word_vectors came after several records; every run before it started from a random embedding.
@@ -58,13 +59,6 @@ VARIANTS = {"scratch": dict(word_vectors=False), "word-vectors": dict(word_vecto
             "pretrained": dict(word_vectors=False, init=None)}
 
 
-def _threads(config: dict) -> None:
-    if config.get("threads"):
-        import torch
-
-        torch.set_num_threads(int(config["threads"]))
-
-
 def _curves(prefix: str, history) -> dict:
     return {f"{prefix}/{key}": [float(v) for v in history[key]] for key in CURVE_KEYS if key in history}
 
@@ -75,18 +69,11 @@ def _headline(metrics: dict) -> dict:
     return {key: metrics[key] for key in keep if metrics.get(key) is not None}
 
 
-def _values(config) -> dict:
-    """A resolved ``TrainConfig`` or ``PretrainConfig`` as a dict, without its free-text description."""
-    import dataclasses
-
-    return {key: value for key, value in dataclasses.asdict(config).items() if key != "description"}
-
-
 def resolve_preset_run(config: dict) -> dict:
     """The classifier settings :func:`run_preset` trains with (the preset's values, the seed on top)."""
     from lstm_edu.imdb.train import resolve_config
 
-    return _values(resolve_config(config["preset"], seed=config["seed"], **config.get("options", {})))
+    return config_values(resolve_config(config["preset"], seed=config["seed"], **config.get("options", {})))
 
 
 def resolve_pretrain_run(config: dict) -> dict:
@@ -102,8 +89,8 @@ def resolve_pretrain_run(config: dict) -> dict:
     split_seed = config.get("split_seed", seeds[0])
     options = dict(seed=seeds[0], split_seed=split_seed, train_size=config.get("train_size"),
                    **config.get("classifier_options", {}), **VARIANTS["scratch"])
-    return {"pretrain": _values(resolve_pretrain_config(config["pretrain_preset"], seed=split_seed)),
-            "classifier": _values(resolve_config(config["classifier_preset"], **options))}
+    return {"pretrain": config_values(resolve_pretrain_config(config["pretrain_preset"], seed=split_seed)),
+            "classifier": config_values(resolve_config(config["classifier_preset"], **options))}
 
 
 def resolve_word_vectors_run(config: dict) -> dict:
@@ -131,7 +118,7 @@ def run_word_vectors(config: dict) -> dict:
     from lstm_edu.imdb.train import initial_word_vectors, prepare_data, resolve_config
     from lstm_edu.imdb.word_vectors import nearest_words
 
-    _threads(config)
+    set_threads(config)
     settings = resolve_config(config["preset"], seed=config["seed"])
     prepared = prepare_data(settings)
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024    # MiB (Linux reports KiB)
@@ -176,7 +163,7 @@ def run_ngram(config: dict) -> dict:
 def run_preset(config: dict, device: str = "cpu") -> dict:
     from lstm_edu.imdb.train import resolve_config, train
 
-    _threads(config)
+    set_threads(config)
     options = config.get("options", {})
     result = train(resolve_config(config["preset"], seed=config["seed"], **options), device=device,
                    progress=False, verbose=True)
@@ -194,16 +181,6 @@ def run_gpu(config: dict) -> dict:
     return run_preset(config, device="cuda")
 
 
-def _mean_se(values):
-    import math
-
-    import numpy as np
-
-    values = np.asarray(values, dtype=float)
-    se = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else 0.0
-    return float(values.mean()), se
-
-
 def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
     """Pretrain once, then train the classifier in each variant (:data:`VARIANTS`) for every seed.
 
@@ -212,7 +189,7 @@ def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
     from lstm_edu.imdb.pretrain import pretrain, resolve_pretrain_config
     from lstm_edu.imdb.train import resolve_config, train
 
-    _threads(config)
+    set_threads(config)
     seeds = config.get("seeds", [config.get("seed", 0)])
     split_seed = config.get("split_seed", seeds[0])
     metrics, curves, rows = {}, {}, []
@@ -244,7 +221,7 @@ def run_pretrain_experiment(config: dict, device: str = "cpu") -> dict:
                 rows.append([variant, seed, run.metrics["test_accuracy"], run.metrics["val_accuracy"],
                              run.metrics["n_train"], run.metrics["train_seconds"]])
     for variant, values in accuracies.items():
-        mean, se = _mean_se(values)
+        mean, se = mean_and_se(values)
         metrics[variant] = {"test_accuracy_mean": mean, "test_accuracy_se": se, "test_accuracies": values}
     for variant in ("pretrained", "word-vectors"):
         if {"scratch", variant} <= set(accuracies):

@@ -1,7 +1,8 @@
-"""Small helpers shared by the experiment modules: thinning curves, summary statistics."""
+"""Small helpers shared by the experiment modules: thinning curves, summary statistics, settings."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -33,3 +34,8 @@ def set_threads(config: dict) -> None:
     threads = config.get("threads")
     if threads:
         torch.set_num_threads(int(threads))
+
+
+def config_values(config) -> dict:
+    """A configuration dataclass as a plain dict without its free-text ``description`` (what a record keeps)."""
+    return {key: value for key, value in dataclasses.asdict(config).items() if key != "description"}

@@ -29,8 +29,8 @@ import dataclasses
 
 import numpy as np
 
+from lstm_edu.records.catalogue._common import config_values, set_threads
 from lstm_edu.records.registry import register
-from lstm_edu.records.catalogue._common import set_threads
 
 ARTICLES = dict(limit=3000, epochs_a=3, epochs_d=5, buggy_a_vocab=500, seed=0, threads=1)
 MODELS = dict(preset="quick", overrides={"limit": None}, models=["bilstm", "lstm", "gru", "bow"],
@@ -81,11 +81,6 @@ def _history_curves(prefix: str, history) -> dict:
     return curves
 
 
-def _values(config) -> dict:
-    """A ``TrainConfig`` as a dict, without its free-text description."""
-    return {key: value for key, value in dataclasses.asdict(config).items() if key != "description"}
-
-
 # ----------------------------------------------------------- imdb-articles
 
 
@@ -93,7 +88,7 @@ def resolve_articles(config: dict) -> dict:
     """The settings :func:`run_articles` trains systems A and D with: ``{"A": ..., "D": ..., "buggy_a_vocab": ...}``."""
     from lstm_edu.imdb import articles
 
-    out = {system: _values(articles.article_config(system, limit=config["limit"], seed=config["seed"],
+    out = {system: config_values(articles.article_config(system, limit=config["limit"], seed=config["seed"],
                                                    epochs=config[f"epochs_{system.lower()}"]))
            for system in ("A", "D")}
     out["buggy_a_vocab"] = config["buggy_a_vocab"]
@@ -267,7 +262,7 @@ def _models_base(config: dict):
 
 def resolve_models(config: dict) -> dict:
     """The shared settings of :func:`run_models` (the models themselves are listed in the configuration)."""
-    return _values(_models_base(config))
+    return config_values(_models_base(config))
 
 
 def run_models(config: dict, data=None, cache_dir=None) -> dict:
@@ -292,7 +287,7 @@ def run_models(config: dict, data=None, cache_dir=None) -> dict:
         "validation": _bootstrap(correct_val, config["bootstrap"], config["seed"]),
         "test": _bootstrap(correct_test, config["bootstrap"], config["seed"] + 1),
         "parameters": params, **{f"n_{k}": v for k, v in prepared.sizes().items()},
-        "settings": {k: v for k, v in dataclasses.asdict(base).items() if k not in ("description",)},
+        "settings": config_values(base),
     }
     notes = (f"the '{config['preset']}' preset's models and settings, but all {len(prepared.train):,} training "
              f"reviews, {base.epochs} epochs, one seed; bootstrap intervals over the "

@@ -208,15 +208,31 @@ def test_clipping_run_at_toy_size():
 def test_imdb_runs_at_toy_size(tmp_path):
     """Both chapter-7 records' code on a synthetic review tree (the real sizes are the registered configs)."""
     from imdb_synthetic import make_tree
+    from lstm_edu.imdb import articles
     from lstm_edu.records.catalogue import imdb_runs
 
     root = make_tree(tmp_path / "src", n_per_class=24)
-    small = dict(imdb_runs.ARTICLES, limit=None, epochs_a=1, epochs_d=1, buggy_a_vocab=30)
-    result = imdb_runs.run_articles(small, data=root, cache_dir=tmp_path / "cache")
-    assert {"A-fixed", "A-buggy", "D-fixed", "D-buggy"} <= set(result["metrics"])
-    for key in ("A-fixed", "A-buggy", "D-fixed", "D-buggy"):
-        assert 0 <= result["metrics"][key]["test_accuracy"] <= 1
-    assert "reduced" in result["notes"]
+    whole = dict(imdb_runs.SYSTEM_A, buggy_epochs=2)  # the buggy run as long as the fixed one: full scale
+    with pytest.MonkeyPatch.context() as patch:  # two epochs instead of the article's ten
+        patch.setitem(articles.SYSTEMS["A"], "epochs", 2)
+        result = imdb_runs.run_article_system(whole, data=root, cache_dir=tmp_path / "cache")
+    assert result["scale"] == "full" and "reduced" not in result["notes"]
+    assert [row[:2] for row in result["tables"]["versions"]["rows"]] == [["buggy", 2], ["fixed", 2]]
+    width = result["metrics"]["sizes"]["buggy_width"]
+    assert width == result["metrics"]["sizes"]["vocabulary"] and f"{width:,}-step multi-hot" in result["notes"]
+    assert len(result["curves"]["buggy/seed0/val_accuracy"]) == 2
+    small = dict(imdb_runs.SYSTEM_D, buggy_epochs=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(articles.SYSTEMS["D"], "epochs", 2)
+        result = imdb_runs.run_article_system(small, data=root, cache_dir=tmp_path / "cache")
+    assert result["scale"] == "reduced" and "the buggy run trained 1 of the article's 2 epochs" in result["notes"]
+    for version in ("buggy", "fixed"):
+        assert 0 <= result["metrics"][version]["test_accuracy"] <= 1
+    assert imdb_runs.resolve_article_system(small)["buggy_epochs"] == 1
+    with pytest.raises(ValueError, match="system A's multi-hot input only"):
+        imdb_runs.run_article_system(dict(small, buggy_vocab=30), data=root, cache_dir=tmp_path / "cache")
+    with pytest.raises(ValueError, match="system must be one of"):
+        imdb_runs.run_article_system(dict(small, system="B"), data=root, cache_dir=tmp_path / "cache")
     small = dict(imdb_runs.MODELS, overrides={"limit": None, "epochs": 1, "vocab_size": 200, "min_freq": 1},
                  models=["lstm", "bow"], bootstrap=50)
     result = imdb_runs.run_models(small, data=root, cache_dir=tmp_path / "cache")
@@ -359,7 +375,7 @@ def test_imdb_records_resolve_their_presets(monkeypatch):
     assert pre["classifier"]["batch_size"] == options["batch_size"] and pre["classifier"]["epochs"] == options["epochs"]
     assert pre["classifier"]["train_size"] == recorded.PRETRAIN_CPU["train_size"]
     assert pre["pretrain"]["max_train_tokens"] > 0 and "description" not in pre["pretrain"]
-    for name in ("imdb-gpu", "imdb-pretrain-gpu", "imdb-articles", "imdb-models"):
+    for name in ("imdb-gpu", "imdb-pretrain-gpu", "imdb-system-a", "imdb-system-d", "imdb-models"):
         assert records.get(name).resolved()
     # a changed preset value makes the committed imdb-cpu record stale, naming the value
     assert storage.load("imdb-cpu").resolved is not None

@@ -92,20 +92,49 @@ def test_the_pretraining_reading_holds():
     assert "It read 1.5 million tokens" in text and round(lm["tokens_seen"] / 1e6, 1) == 1.5
 
 
-def test_the_tutorial_systems_reading_holds():
-    metrics = _metrics("imdb-articles")
+def _fixed_minus_buggy(metrics: dict) -> tuple[float, float]:
+    """Fixed minus buggy test accuracy, in points and in standard errors (unpaired)."""
+    buggy, fixed = metrics["buggy"], metrics["fixed"]
+    gap = fixed["test_accuracy"] - buggy["test_accuracy"]
+    return 100 * gap, gap / math.hypot(fixed["test_se"], buggy["test_se"])
+
+
+def test_the_system_a_reading_holds():
+    metrics = _metrics("imdb-system-a")
+    curves = records.load("imdb-system-a").curves
     text = _markdown()
-    assert ("System A's bug is decisive" in text
-            and "in this run it is slightly better, by less than two standard errors" in text), (
-        "chapter 7's reading of imdb-articles has changed: update this test")
+    assert ("System A's bug is decisive" in text and "its training loss stays at ln 2" in text
+            and "already far above chance after its first epoch" in text and "for one of the article's ten epochs" in text), (
+        "chapter 7's reading of imdb-system-a has changed: update this test")
+    buggy, fixed = metrics["buggy"], metrics["fixed"]
+    assert buggy["epochs"] == 1 and fixed["epochs"] == metrics["sizes"]["article_epochs"] == 10
+    losses = curves["buggy/seed0/batch_loss_mean25"]
+    assert all(abs(v - math.log(2)) < 0.01 for v in losses), f"chapter 7 says buggy A's loss stays at ln 2: {losses}"
+    assert abs(buggy["test_accuracy"] - 0.5) < 0.02, f"chapter 7 says buggy A scores at chance on test: {buggy}"
+    assert 0.5 < buggy["val_accuracy"] < 0.56, (
+        f"chapter 7 says buggy A scores about the positive share of the validation reviews (53.6%): {buggy}")
+    assert curves["fixed/seed0/val_accuracy"][0] > 0.7, "chapter 7 says fixed A is far above chance after one epoch"
+    assert ("validation loss is lowest after a few epochs and more than doubles by the last" in text
+            and "its last epoch is not its best one on validation" in text), (
+        "chapter 7's reading of fixed A's overfitting has changed: update this test")
+    val_loss, val_accuracy = curves["fixed/seed0/val_loss"], curves["fixed/seed0/val_accuracy"]
+    assert curves["fixed/seed0/train_accuracy"][-1] > 0.99, "chapter 7 says fixed A fits its training reviews"
+    assert val_loss.index(min(val_loss)) < 5 and val_loss[-1] > 2 * min(val_loss), val_loss
+    assert val_accuracy[-1] < max(val_accuracy), val_accuracy
+    points, se = _fixed_minus_buggy(metrics)
+    assert points > 20 and se > 20, f"chapter 7 says the fix wins by a wide margin: {points:.1f} points, {se:.1f} SE"
 
-    def gap(system):
-        buggy, fixed = metrics[f"{system}-buggy"], metrics[f"{system}-fixed"]
-        return (fixed["test_accuracy"] - buggy["test_accuracy"]) / math.hypot(fixed["test_se"], buggy["test_se"])
 
-    assert metrics["A-buggy"]["test_accuracy"] < 0.55 and gap("A") > 5, (
-        "chapter 7 says buggy system A stays near chance, many standard errors below the fix")
-    assert -2 < gap("D") < 0, "chapter 7 says buggy D is slightly better than the fix, by less than two standard errors"
+def test_the_system_d_reading_holds():
+    metrics = _metrics("imdb-system-d")
+    curves = records.load("imdb-system-d").curves
+    text = _markdown()
+    assert ("it ends a couple of points below the fix on the test reviews and is behind it after every epoch "
+            "on validation" in text), "chapter 7's reading of imdb-system-d has changed: update this test"
+    points, se = _fixed_minus_buggy(metrics)
+    assert 1 <= points <= 3 and se > 3, f"chapter 7 says buggy D ends a couple of points below the fix: {points:.2f}, {se:.1f} SE"
+    pairs = list(zip(curves["fixed/seed0/val_accuracy"], curves["buggy/seed0/val_accuracy"]))
+    assert len(pairs) == 5 and all(f > b for f, b in pairs), f"chapter 7 says buggy D is behind after every epoch: {pairs}"
 
 
 def test_the_random_embedding_reading_holds():

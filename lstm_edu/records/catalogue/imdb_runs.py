@@ -245,7 +245,7 @@ def run_article_system(config: dict, data=None, cache_dir=None) -> dict:
 
 def _article_table(record):
     rows = [[version, m["epochs"], m["val_accuracy"], m["test_accuracy"], f"± {m['test_se']:.4f}",
-             round(m["train_seconds"] / 60, 1)]
+             f"{m['train_seconds'] / 60:.1f}"]
             for version, m in record.metrics.items() if version in ("buggy", "fixed")]
     return ["version", "epochs", "val accuracy (last epoch)", "test accuracy", "1 SE", "train min"], rows
 

@@ -221,6 +221,7 @@ def test_imdb_runs_at_toy_size(tmp_path):
     width = result["metrics"]["sizes"]["buggy_width"]
     assert width == result["metrics"]["sizes"]["vocabulary"] and f"{width:,}-step multi-hot" in result["notes"]
     assert len(result["curves"]["buggy/seed0/val_accuracy"]) == 2
+    assert result["metrics"]["buggy"]["padding_share"] == 0  # multi-hot rows all have one width
     small = dict(imdb_runs.SYSTEM_D, buggy_epochs=1)
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(articles.SYSTEMS["D"], "epochs", 2)
@@ -229,6 +230,7 @@ def test_imdb_runs_at_toy_size(tmp_path):
     for version in ("buggy", "fixed"):
         assert 0 <= result["metrics"][version]["test_accuracy"] <= 1
     assert imdb_runs.resolve_article_system(small)["buggy_epochs"] == 1
+    assert 0 < result["metrics"]["buggy"]["padding_share"] < 0.5  # the fixed run's bucketed batches
     with pytest.raises(ValueError, match="system A's multi-hot input only"):
         imdb_runs.run_article_system(dict(small, buggy_vocab=30), data=root, cache_dir=tmp_path / "cache")
     with pytest.raises(ValueError, match="system must be one of"):

@@ -100,8 +100,11 @@ def _train_buggy(system: str, prepared, config, *, epochs: int, buggy_vocab: int
                  eval_batch: int = 64) -> dict:
     """Train system ``system`` with its bug for ``epochs`` epochs.
 
-    Returns the per-epoch training loss and validation accuracy, the training loss of every batch,
-    and the validation and test accuracy after the last epoch.  Progress goes to standard error
+    System D trains on the fixed run's own length-bucketed batches (``make_loaders``, same seed),
+    so the two runs differ only in the bug; system A's multi-hot rows all have one width, so its
+    batches are plain random draws.  Returns the per-epoch training loss and validation accuracy,
+    the training loss of every batch, the share of padding among the positions trained on, and the
+    validation and test accuracy after the last epoch.  Progress goes to standard error
     (the full-size buggy system A takes most of an hour per epoch on one CPU thread).
     """
     import sys
@@ -113,7 +116,7 @@ def _train_buggy(system: str, prepared, config, *, epochs: int, buggy_vocab: int
     from lstm_edu import seed_everything
     from lstm_edu.imdb import articles
     from lstm_edu.imdb.batching import pad_batch
-    from lstm_edu.imdb.train import model_from_config
+    from lstm_edu.imdb.train import make_loaders, model_from_config
 
     seed_everything(config.seed)
     width = buggy_vocab or len(prepared.vocab)
@@ -149,17 +152,26 @@ def _train_buggy(system: str, prepared, config, *, epochs: int, buggy_vocab: int
 
     rng = np.random.default_rng(config.seed)
     sequences, labels = prepared.train_sequences, np.asarray(prepared.train.labels)
+    train_batches = make_loaders(prepared, config)[0]
+
+    def epoch_batches():
+        """``(ids, lengths, labels)`` of one epoch's training batches."""
+        if system == "A":  # every multi-hot row has the same width, so no order of reviews adds padding
+            order = rng.permutation(len(sequences))
+            for b in range(0, len(order), config.batch_size):
+                index = order[b:b + config.batch_size]
+                yield (*batch_inputs([sequences[i] for i in index]), torch.as_tensor(labels[index]))
+        else:  # the fixed run's own length-bucketed batches (same seed): the two runs differ only in the bug
+            yield from train_batches
+
     history = {"train_loss": [], "val_accuracy": []}
-    batch_losses = []
+    batch_losses, real_steps, all_steps = [], 0, 0
     start = time.perf_counter()
     model.train()
     for epoch in range(epochs):
-        order = rng.permutation(len(sequences))
         losses = []
-        for b in range(0, len(order), config.batch_size):
-            index = order[b:b + config.batch_size]
-            ids, lengths = batch_inputs([sequences[i] for i in index])
-            y = torch.as_tensor(labels[index])
+        for ids, lengths, y in epoch_batches():
+            real_steps, all_steps = real_steps + int(lengths.sum()), all_steps + ids.numel()
             out = outputs(ids, lengths)
             if system == "A":
                 loss = nn.functional.binary_cross_entropy_with_logits(out, y.float())
@@ -171,7 +183,7 @@ def _train_buggy(system: str, prepared, config, *, epochs: int, buggy_vocab: int
             optimizer.step()
             losses.append(loss.item())
             if len(losses) % 100 == 0:
-                print(f"  buggy {system}, epoch {epoch + 1}: {b + len(index):,} reviews, loss "
+                print(f"  buggy {system}, epoch {epoch + 1}: {len(losses):,} batches, loss "
                       f"{np.mean(losses[-100:]):.4f}, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
         batch_losses.extend(losses)
         history["train_loss"].append(float(np.mean(losses)))
@@ -179,7 +191,8 @@ def _train_buggy(system: str, prepared, config, *, epochs: int, buggy_vocab: int
     seconds = time.perf_counter() - start
     test = accuracy(prepared.test_sequences, prepared.test.labels)
     return {"history": history, "batch_losses": batch_losses, "test_accuracy": test,
-            "val_accuracy": history["val_accuracy"][-1], "train_seconds": seconds}
+            "val_accuracy": history["val_accuracy"][-1], "train_seconds": seconds,
+            "padding_share": 1 - real_steps / all_steps}
 
 
 def run_article_system(config: dict, data=None, cache_dir=None) -> dict:
@@ -214,6 +227,7 @@ def run_article_system(config: dict, data=None, cache_dir=None) -> dict:
         metrics[version] = {"test_accuracy": m["test_accuracy"], "val_accuracy": m["val_accuracy"],
                             "test_se": se, "epochs": epochs, "train_seconds": m["train_seconds"]}
         rows.append([version, epochs, m["val_accuracy"], m["test_accuracy"], se, round(m["train_seconds"] / 60, 1)])
+    metrics["buggy"]["padding_share"] = buggy["padding_share"]  # of the positions the buggy run trained on
     metrics["sizes"] = {**prepared.sizes(), "article_epochs": articles.SYSTEMS[system]["epochs"],
                         "vocabulary": len(prepared.vocab), "buggy_width": width if system == "A" else None}
     curves = _history_curves(f"fixed/seed{seed}", fixed.history)

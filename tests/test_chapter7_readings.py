@@ -129,12 +129,15 @@ def test_the_system_d_reading_holds():
     metrics = _metrics("imdb-system-d")
     curves = records.load("imdb-system-d").curves
     text = _markdown()
-    assert ("it ends a couple of points below the fix on the test reviews and is behind it after every epoch "
-            "on validation" in text), "chapter 7's reading of imdb-system-d has changed: update this test"
+    assert ("it is behind the fix on validation after each of the first two epochs) but ends level with it" in text
+            and "differ by about one standard error, the buggy model slightly ahead" in text
+            and "starts slower but ends level with the fix" in text and "Padding takes little of this loss" in text), (
+        "chapter 7's reading of imdb-system-d has changed: update this test")
     points, se = _fixed_minus_buggy(metrics)
-    assert 1 <= points <= 3 and se > 3, f"chapter 7 says buggy D ends a couple of points below the fix: {points:.2f}, {se:.1f} SE"
+    assert points < 0 and -2 < se < 0, f"chapter 7 says buggy D ends level, slightly ahead: {points:.2f} points, {se:.1f} SE"
     pairs = list(zip(curves["fixed/seed0/val_accuracy"], curves["buggy/seed0/val_accuracy"]))
-    assert len(pairs) == 5 and all(f > b for f, b in pairs), f"chapter 7 says buggy D is behind after every epoch: {pairs}"
+    assert len(pairs) == 5 and all(f > b for f, b in pairs[:2]), f"chapter 7 says buggy D is behind after two epochs: {pairs}"
+    assert metrics["buggy"]["padding_share"] < 0.05, "chapter 7 says padding takes little of buggy D's loss"
 
 
 def test_the_random_embedding_reading_holds():

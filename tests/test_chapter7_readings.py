@@ -131,7 +131,8 @@ def test_the_system_d_reading_holds():
     text = _markdown()
     assert ("it is behind the fix on validation after each of the first two epochs) but ends level with it" in text
             and "differ by about one standard error, the buggy model slightly ahead" in text
-            and "starts slower but ends level with the fix" in text and "Padding takes little of this loss" in text), (
+            and "starts slower but ends level with the fix" in text
+            and "Padding is a small share of the positions this loss averages over" in text), (
         "chapter 7's reading of imdb-system-d has changed: update this test")
     points, se = _fixed_minus_buggy(metrics)
     assert points < 0 and -2 < se < 0, f"chapter 7 says buggy D ends level, slightly ahead: {points:.2f} points, {se:.1f} SE"

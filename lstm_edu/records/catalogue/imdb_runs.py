@@ -7,7 +7,7 @@ and *buggy* with the bug put back:
 - system A, buggy: each review becomes a multi-hot vector (``articles.multi_hot``), cast to
   integers and fed to the BiLSTM's embedding as if it were a sentence: a sequence of ``V`` ids that
   are all 0 or 1 (myth M28).  A sequence as long as the vocabulary (10,000 steps instead of 100)
-  makes an epoch of the buggy model about 45 minutes on one CPU thread, so ``buggy_epochs`` trains
+  makes an epoch of the buggy model take most of an hour on one CPU thread, so ``buggy_epochs`` trains
   fewer epochs than the article's ten (the record's notes say so);
 - system D, buggy: the classifier at every step (``articles.many_to_many_logits``, what
   ``return_sequences=True`` computes), trained as Keras trains such a model once the label is
@@ -265,7 +265,7 @@ def _article_table(record):
 
 
 def _article_plot(record):
-    """Validation accuracy by epoch (buggy and fixed) and test accuracy with 95% intervals, chance dashed."""
+    """Validation accuracy by epoch (buggy and fixed) and test accuracy with 95% intervals, chance dotted."""
     import matplotlib.pyplot as plt
 
     from lstm_edu.figures import PALETTE, set_alt
